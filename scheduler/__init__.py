@@ -1,0 +1,1 @@
+"""Everything that decides when work happens: beat, Git webhooks and the REST API."""

@@ -1,0 +1,1 @@
+"""Bosun's Celery app and its thin, idempotent tasks (`bosun.<verb>`)."""
