@@ -5,6 +5,8 @@ BosunError
 ├── SpecError              an Application/AppProject spec is invalid (InvalidSpecError condition)
 ├── SourceError            anything between the repo URL and rendered manifests (ComparisonError)
 │   ├── GitError           ls-remote / fetch / checkout failed
+│   │   ├── GitAuthError           credentials refused or missing
+│   │   └── RevisionNotFoundError  targetRevision matches nothing
 │   ├── RenderError        helm, kustomize, jsonnet or directory rendering failed
 │   └── UnsafeSourceError  the repository tried to escape or exhaust limits
 ├── ClusterError           the destination cluster answered with an error or is unreachable
@@ -63,6 +65,14 @@ class GitError(SourceError):
     """A git operation (ls-remote, fetch, checkout) failed."""
 
 
+class GitAuthError(GitError):
+    """The git server refused the credentials, or asked for some and none were configured."""
+
+
+class RevisionNotFoundError(GitError):
+    """targetRevision names no branch, tag, ref or commit of the repository."""
+
+
 class RenderError(SourceError):
     """A renderer (directory, helm, kustomize, jsonnet) failed or timed out."""
 
@@ -72,7 +82,27 @@ class UnsafeSourceError(SourceError):
 
 
 class ClusterError(BosunError):
-    """The destination cluster answered with an error or could not be reached."""
+    """The destination cluster answered with an error or could not be reached.
+
+    `code` is the HTTP status (None when unreachable), `reason` the API Status reason (NotFound,
+    Conflict, AlreadyExists, Invalid, TooManyRequests...), `retry_after` the seconds a 429/503 asked for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        app: str | None = None,
+        target: str | None = None,
+        hint: str | None = None,
+        code: int | None = None,
+        reason: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.code = code
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(message, app=app, target=target, hint=hint)
 
 
 class SyncError(BosunError):
