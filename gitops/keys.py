@@ -23,6 +23,14 @@ class Keys:
         """Resolved SHA of (repo, ref); repo_digest is a hash of the normalised, credential-free URL."""
         return self._k("rev", repo_digest, ref)
 
+    def git_refs(self, repo_digest: str) -> str:
+        """Every ref of one repository (one ls-remote), shared by all resolutions of that repo."""
+        return self._k("refs", repo_digest)
+
+    def git_refs_lock(self, repo_digest: str) -> str:
+        """Held by the one caller running ls-remote for the repo; the others wait for its result."""
+        return self._k("refs-lock", repo_digest)
+
     def manifests(self, cache_digest: str) -> str:
         """Rendered, compressed, HMAC-authenticated manifests for one (repo, commit, path, params, tools)."""
         return self._k("manifests", cache_digest)
@@ -45,3 +53,28 @@ class Keys:
 
     def app_events(self, app: str) -> str:
         return self._k("events", "app", app)
+
+    # --- control plane (gitops/coordination, workers, scheduler) ---
+    def app_changes(self) -> str:
+        """Capped stream of `{app, kind}` entries, one per hot-status write (feeds the SSE API)."""
+        return self._k("changes")
+
+    def task_deliveries(self, task_id: str) -> str:
+        """How many times a Celery task id was delivered (bounds acks_late redelivery)."""
+        return self._k("deliveries", task_id)
+
+    def webhook_delivery(self, provider: str, delivery_digest: str) -> str:
+        """Set once per webhook delivery id (or body digest) so a replay is handled once."""
+        return self._k("webhook", "seen", provider, delivery_digest)
+
+    def webhook_event(self, event_id: str) -> str:
+        """A parsed push event waiting for the fan-out task (task args carry only its id)."""
+        return self._k("webhook", "event", event_id)
+
+    def due_slot(self, app: str, slot: int) -> str:
+        """Claimed by the first beat tick that enqueues the app for this refresh slot."""
+        return self._k("due", app, str(slot))
+
+    def self_heal_attempts(self, app: str) -> str:
+        """Consecutive self-heal syncs of the app (drives the 2 s x 3^n backoff)."""
+        return self._k("selfheal", app)

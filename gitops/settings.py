@@ -18,18 +18,34 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BOSUN_", extra="ignore")
 
     # Where state lives
-    redis_url: SecretStr = Field(SecretStr("redis://127.0.0.1:6379/0"), description="Redis URL (redis:// or rediss://)")
+    redis_url: SecretStr = Field(
+        SecretStr("redis://127.0.0.1:6379/0"), description="Redis URL (redis:// or rediss://)"
+    )
     redis_prefix: str = Field("bosun", description="Prefix of every Redis key Bosun writes")
-    namespace: str = Field("bosun", description="Management namespace holding Applications, AppProjects and Secrets")
-    kubeconfig: str | None = Field(None, description="Kubeconfig path of the management cluster (default: standard lookup)")
+    namespace: str = Field(
+        "bosun", description="Management namespace holding Applications, AppProjects and Secrets"
+    )
+    kubeconfig: str | None = Field(
+        None, description="Kubeconfig path of the management cluster (default: standard lookup)"
+    )
     kube_context: str | None = Field(None, description="Kubeconfig context of the management cluster")
 
     # Source
-    git_cache_dir: Path = Field(Path.home() / ".cache" / "bosun" / "git", description="Bare mirrors and snapshots")
-    revision_cache_seconds: int = Field(180, ge=0, description="How long a resolved (repo, ref) is cached; 0 disables")
-    manifest_cache_hmac_key: SecretStr = Field(SecretStr(""), description="HMAC key authenticating manifest cache entries")
-    manifest_cache_ttl_seconds: int = Field(86400, ge=0, description="Lifetime of a rendered-manifests cache entry")
-    render_timeout_seconds: float = Field(90.0, gt=0, description="Renderer (helm, kustomize, jsonnet) time limit")
+    git_cache_dir: Path = Field(
+        Path.home() / ".cache" / "bosun" / "git", description="Bare mirrors and snapshots"
+    )
+    revision_cache_seconds: int = Field(
+        180, ge=0, description="How long a resolved (repo, ref) is cached; 0 disables"
+    )
+    manifest_cache_hmac_key: SecretStr = Field(
+        SecretStr(""), description="HMAC key authenticating manifest cache entries"
+    )
+    manifest_cache_ttl_seconds: int = Field(
+        86400, ge=0, description="Lifetime of a rendered-manifests cache entry"
+    )
+    render_timeout_seconds: float = Field(
+        90.0, gt=0, description="Renderer (helm, kustomize, jsonnet) time limit"
+    )
     max_manifest_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Cap on an app's combined manifests")
     max_documents: int = Field(5000, gt=0, description="Cap on the number of documents an app renders")
     helm_path: str = Field("helm", description="helm binary")
@@ -38,13 +54,63 @@ class Settings(BaseSettings):
     kustomize_allow_network: bool = Field(False, description="Allow kustomizations to load remote bases")
 
     # Reconcile
-    sync_timeout_seconds: int = Field(600, gt=0, description="Operation timeout; a sync past it is terminated")
+    sync_timeout_seconds: int = Field(
+        600, gt=0, description="Operation timeout; a sync past it is terminated"
+    )
     field_manager: str = Field("bosun", description="Field manager name for server-side apply")
     tracking_annotation: str = Field("bosun.dev/tracking-id", description="Annotation that records ownership")
 
     # Scheduling
     refresh_interval_seconds: int = Field(120, gt=0, description="Refresh period of every app")
     refresh_jitter_seconds: int = Field(60, ge=0, description="Up to this much random delay added per app")
+    tick_seconds: float = Field(
+        5.0, gt=0, description="How often the beat's tick task looks for apps due a refresh"
+    )
+    lock_ttl_seconds: float = Field(
+        30.0, gt=0, description="App lock lifetime; renewed every third of it while a worker works"
+    )
+    refresh_pending_ttl_seconds: int = Field(
+        600, gt=0, description="A queued refresh marker expires after this (lost message)"
+    )
+    events_max_len: int = Field(1000, gt=0, description="Entries kept in each app's event stream")
+    task_soft_time_limit_seconds: int = Field(300, gt=0, description="Soft time limit of a worker task")
+    task_time_limit_seconds: int = Field(
+        360, gt=0, description="Hard time limit of a worker task (worker child killed)"
+    )
+    broker_visibility_timeout_seconds: int = Field(
+        900, gt=0, description="Unacknowledged task redelivered after this (> hard limit)"
+    )
+    task_max_deliveries: int = Field(
+        3, gt=0, description="A task delivered more often than this is dropped (poison message)"
+    )
+    sync_step_countdown_seconds: float = Field(
+        2.0, ge=0, description="Delay before the next step of a running sync"
+    )
+    redis_ca_file: str | None = Field(
+        None, description="CA bundle for rediss:// (default: system trust store)"
+    )
+
+    # Webhooks
+    webhook_github_secret: SecretStr = Field(
+        SecretStr(""), description="GitHub webhook secret (HMAC-SHA256); empty = unsigned accepted"
+    )
+    webhook_gitlab_secret: SecretStr = Field(
+        SecretStr(""), description="GitLab webhook token (X-Gitlab-Token)"
+    )
+    webhook_gitea_secret: SecretStr = Field(SecretStr(""), description="Gitea webhook secret (HMAC-SHA256)")
+    webhook_gogs_secret: SecretStr = Field(SecretStr(""), description="Gogs webhook secret (HMAC-SHA256)")
+    webhook_bitbucket_uuid: SecretStr = Field(
+        SecretStr(""), description="Bitbucket Cloud webhook UUID (X-Hook-UUID)"
+    )
+    webhook_bitbucketserver_secret: SecretStr = Field(
+        SecretStr(""), description="Bitbucket Server webhook secret (HMAC-SHA256)"
+    )
+    webhook_max_payload_bytes: int = Field(
+        25 * 1024 * 1024, gt=0, description="Webhook bodies above this get 413"
+    )
+    webhook_dedupe_seconds: int = Field(
+        86400, gt=0, description="How long a webhook delivery id is remembered"
+    )
 
     # API
     api_url: str = Field("http://127.0.0.1:8080", description="Where the CLI finds the API server")

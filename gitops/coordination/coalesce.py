@@ -1,0 +1,46 @@
+"""Refresh coalescing: at most one queued refresh per app, whatever the number of triggers.
+
+A trigger (webhook, beat tick, API, watch) calls `request`; only the caller that gets True enqueues
+the task. The task calls `take` first thing, so a trigger arriving while it works queues a new one.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from gitops.coordination.scripts import load_script
+from gitops.keys import Keys
+
+NORMAL = "normal"
+HARD = "hard"
+
+
+class RefreshRequests:
+    """Per-app pending-refresh markers (`Keys.refresh_pending`) with a TTL covering lost messages."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, ttl_seconds: int = 600) -> None:
+        self.client = client
+        self.keys = keys
+        self.ttl_seconds = ttl_seconds
+        self._request = load_script(client, "refresh_request")
+
+    def request(self, app: str, hard: bool = False) -> bool:
+        """Mark the app as needing a refresh; True when the caller must enqueue the refresh task.
+
+        A hard request upgrades an already-queued normal one instead of queueing another.
+        """
+        mode = HARD if hard else NORMAL
+        return bool(int(self._request(keys=[self.keys.refresh_pending(app)], args=[mode, self.ttl_seconds])))
+
+    def take(self, app: str) -> str | None:
+        """Consume the marker at the start of a refresh: "hard", "normal", or None if none was set."""
+        value = self.client.getdel(self.keys.refresh_pending(app))
+        return str(value) if value is not None else None
+
+    def pending(self, app: str) -> str | None:
+        value = self.client.get(self.keys.refresh_pending(app))
+        return str(value) if value is not None else None
+
+    def cancel(self, app: str) -> None:
+        """Remove the marker (used when enqueueing failed, so the next trigger retries)."""
+        self.client.delete(self.keys.refresh_pending(app))
