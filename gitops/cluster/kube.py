@@ -1,0 +1,348 @@
+"""`KubeClusterPort`: the `ClusterPort` over the official kubernetes client's DynamicClient.
+
+The only module that imports `kubernetes`. Discovery is cached per port instance (one port per
+cluster, kept for the life of the worker process); unknown kinds are remembered as unknown for a
+few seconds so a broken manifest does not re-run discovery on every lookup. Bodies are decoded with
+orjson straight from the response (no ResourceInstance wrapping). Every API error becomes a
+`ClusterError` naming the resource, with `code`, `reason` and (429/503) `retry_after`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import orjson
+import urllib3
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError, ResourceNotUniqueError
+
+from gitops.cluster.port import PROPAGATION_POLICIES, CallCounter, Obj, ResourceInfo
+from gitops.errors import ClusterError
+
+T = TypeVar("T")
+UNKNOWN_KIND_TTL_SECONDS = 10.0
+LIST_PAGE_SIZE = 500
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = (headers or {}).get("Retry-After") if headers else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _status_message(body: Any) -> tuple[str, str | None]:
+    try:
+        status = orjson.loads(body) if body else {}
+    except orjson.JSONDecodeError:
+        return str(body)[:500], None
+    if isinstance(status, dict):
+        return str(status.get("message") or "")[:2000], status.get("reason")
+    return "", None
+
+
+def describe(kind: str, namespace: str | None, name: str | None) -> str:
+    """`Deployment guestbook/web`, `Namespace prod`: how errors name a resource."""
+    where = (
+        f"{namespace}/{name}"
+        if namespace and name
+        else (name or (f"in namespace {namespace}" if namespace else ""))
+    )
+    return f"{kind} {where}".strip()
+
+
+class KubeClusterPort:
+    """One cluster, reached with an `ApiClient`. Thread-safe for discovery; share one per cluster."""
+
+    def __init__(
+        self, api_client: k8s_client.ApiClient, *, field_manager: str = "bosun", cluster: str = ""
+    ) -> None:
+        self.calls = CallCounter()
+        self.field_manager = field_manager
+        self.cluster = cluster or api_client.configuration.host
+        self._api = api_client
+        self._lock = threading.RLock()
+        self._dynamic: DynamicClient | None = None
+        self._cache_dir = tempfile.mkdtemp(prefix="bosun-discovery-")
+        self._infos: dict[tuple[str, str], ResourceInfo] = {}
+        self._unknown: dict[tuple[str, str], float] = {}
+        self._resources: dict[ResourceInfo, Any] = {}
+        self._depth = 0
+        original_call = api_client.call_api
+
+        def counted_call(*args: Any, **kwargs: Any) -> Any:
+            if self._depth == 0:  # requests the port did not start itself: discovery
+                self.calls.add("discovery")
+            return original_call(*args, **kwargs)
+
+        api_client.call_api = counted_call  # type: ignore[method-assign]
+
+    @classmethod
+    def from_kubeconfig(
+        cls, path: str | None = None, context: str | None = None, *, field_manager: str = "bosun"
+    ) -> KubeClusterPort:
+        try:
+            api = k8s_config.new_client_from_config(config_file=path, context=context)
+        except Exception as exc:  # the loader raises ConfigException, TypeError, OSError...
+            raise ClusterError(
+                f"cannot load kubeconfig: {type(exc).__name__}",
+                target=path or "default kubeconfig",
+                hint="check the kubeconfig path and context",
+            ) from None
+        return cls(api, field_manager=field_manager, cluster=context or path or "")
+
+    def close(self) -> None:
+        self._api.close()
+        shutil.rmtree(self._cache_dir, ignore_errors=True)
+
+    # --- plumbing ---
+    @contextmanager
+    def _op(self, verb: str) -> Iterator[None]:
+        self.calls.add(verb)
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
+    def _error(self, exc: Exception, what: str) -> ClusterError:
+        if isinstance(exc, DynamicApiError):
+            message, reason = _status_message(exc.body)
+            return ClusterError(
+                message or f"HTTP {exc.status} {exc.reason}",
+                target=f"{what} on {self.cluster}",
+                code=int(exc.status) if exc.status else None,
+                reason=reason or str(exc.reason or ""),
+                retry_after=_retry_after(exc.headers),
+                hint=_hint(int(exc.status or 0)),
+            )
+        return ClusterError(
+            f"cluster unreachable: {type(exc).__name__}",
+            target=f"{what} on {self.cluster}",
+            hint="check the cluster address and network",
+        )
+
+    def _call(self, what: str, func: Callable[[], T]) -> T:
+        try:
+            return func()
+        except (DynamicApiError, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._error(exc, what) from None
+
+    @property
+    def dynamic(self) -> DynamicClient:
+        with self._lock:
+            if self._dynamic is None:
+                cache_file = os.path.join(self._cache_dir, "discovery.json")
+                self._dynamic = self._call(
+                    "discovery", lambda: DynamicClient(self._api, cache_file=cache_file)
+                )
+            return self._dynamic
+
+    def _request(self, method: str, path: str, what: str, body: Any = None, **params: Any) -> Any:
+        response = self._call(
+            what, lambda: self.dynamic.request(method, path, body=body, serialize=False, **params)
+        )
+        data = response.data
+        return orjson.loads(data) if data else None
+
+    # --- discovery ---
+    def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
+        key = (api_version, kind)
+        with self._lock:
+            info = self._infos.get(key)
+            if info is not None:
+                return info
+            if time.monotonic() - self._unknown.get(key, -1e9) < UNKNOWN_KIND_TTL_SECONDS:
+                raise _unknown_kind(api_version, kind, self.cluster)
+            try:
+                resource = self._call(
+                    f"discovery of {kind}",
+                    lambda: self.dynamic.resources.get(api_version=api_version, kind=kind),
+                )
+            except (ResourceNotFoundError, ResourceNotUniqueError):
+                self._unknown[key] = time.monotonic()
+                raise _unknown_kind(api_version, kind, self.cluster) from None
+            info = ResourceInfo(
+                resource.group or "",
+                resource.api_version,
+                resource.kind,
+                resource.name,
+                bool(resource.namespaced),
+            )
+            self._infos[key] = info
+            self._resources[info] = resource
+            return info
+
+    def refresh_discovery(self) -> None:
+        with self._lock:
+            self._infos.clear()
+            self._unknown.clear()
+            self._resources.clear()
+            if self._dynamic is not None:
+                self._call("discovery", self._dynamic.resources.invalidate_cache)
+
+    def server_version(self) -> str:
+        with self._op("version"):
+            return str(self._request("GET", "/version", "version")["gitVersion"])
+
+    def _path(self, info: ResourceInfo, namespace: str | None, name: str | None = None) -> str:
+        base = f"/apis/{info.group}/{info.version}" if info.group else f"/api/{info.version}"
+        if info.namespaced and namespace:
+            base += f"/namespaces/{namespace}"
+        base += f"/{info.plural}"
+        return f"{base}/{name}" if name else base
+
+    def _info_of(self, obj: Obj) -> tuple[ResourceInfo, str | None, str]:
+        info = self.resource_for(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace") if info.namespaced else None
+        if info.namespaced and not namespace:
+            raise ClusterError(
+                "namespaced object without metadata.namespace",
+                target=describe(info.kind, None, meta.get("name") or meta.get("generateName")),
+                hint="set the namespace or the app's destination namespace",
+            )
+        return info, namespace, str(meta.get("name") or "")
+
+    # --- reads ---
+    def list(
+        self, info: ResourceInfo, namespace: str | None = None, label_selector: str | None = None
+    ) -> builtins.list[Obj]:
+        items: builtins.list[Obj] = []
+        token: str | None = None
+        what = describe(info.kind + " list", namespace, None) + (
+            f" ({label_selector})" if label_selector else ""
+        )
+        with self._op("list"):
+            while True:
+                page = self._request(
+                    "GET",
+                    self._path(info, namespace),
+                    what,
+                    label_selector=label_selector,
+                    limit=LIST_PAGE_SIZE,
+                    _continue=token,
+                )
+                for item in page.get("items") or []:
+                    item["apiVersion"] = info.api_version
+                    item["kind"] = info.kind
+                    items.append(item)
+                token = (page.get("metadata") or {}).get("continue")
+                if not token:
+                    return items
+
+    def get(self, info: ResourceInfo, namespace: str | None, name: str) -> Obj | None:
+        with self._op("get"):
+            try:
+                obj = self._request(
+                    "GET", self._path(info, namespace, name), describe(info.kind, namespace, name)
+                )
+            except ClusterError as exc:
+                if exc.code == 404:
+                    return None
+                raise
+        obj.setdefault("apiVersion", info.api_version)
+        obj.setdefault("kind", info.kind)
+        return obj
+
+    # --- writes ---
+    def apply(self, obj: Obj, *, field_manager: str, force: bool = False, dry_run: bool = False) -> Obj:
+        info, namespace, name = self._info_of(obj)
+        with self._op("apply"):
+            return self._request(
+                "PATCH",
+                self._path(info, namespace, name),
+                describe(info.kind, namespace, name),
+                body=obj,
+                content_type="application/apply-patch+yaml",
+                field_manager=field_manager,
+                force_conflicts=force,
+                dry_run="All" if dry_run else None,
+            )
+
+    def create(self, obj: Obj, *, dry_run: bool = False) -> Obj:
+        info, namespace, name = self._info_of(obj)
+        meta = obj.get("metadata") or {}
+        with self._op("create"):
+            return self._request(
+                "POST",
+                self._path(info, namespace),
+                describe(info.kind, namespace, name or meta.get("generateName")),
+                body=obj,
+                field_manager=self.field_manager,
+                dry_run="All" if dry_run else None,
+            )
+
+    def replace(self, obj: Obj, *, dry_run: bool = False) -> Obj:
+        info, namespace, name = self._info_of(obj)
+        with self._op("replace"):
+            return self._request(
+                "PUT",
+                self._path(info, namespace, name),
+                describe(info.kind, namespace, name),
+                body=obj,
+                field_manager=self.field_manager,
+                dry_run="All" if dry_run else None,
+            )
+
+    def delete(
+        self,
+        info: ResourceInfo,
+        namespace: str | None,
+        name: str,
+        *,
+        propagation: str = "Foreground",
+        dry_run: bool = False,
+    ) -> None:
+        if propagation not in PROPAGATION_POLICIES:
+            raise ClusterError(
+                f"unknown propagation policy {propagation!r}",
+                target=describe(info.kind, namespace, name),
+                hint="use Foreground, Background or Orphan",
+            )
+        body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        if dry_run:
+            body["dryRun"] = ["All"]
+        with self._op("delete"):
+            try:
+                self._request(
+                    "DELETE",
+                    self._path(info, namespace, name),
+                    describe(info.kind, namespace, name),
+                    body=body,
+                )
+            except ClusterError as exc:
+                if exc.code != 404:
+                    raise
+
+
+def _unknown_kind(api_version: str, kind: str, cluster: str) -> ClusterError:
+    return ClusterError(
+        f"the server does not serve kind {kind} in {api_version}",
+        target=f"{kind} ({api_version}) on {cluster}",
+        code=404,
+        reason="NotFound",
+        hint="install its CustomResourceDefinition or fix apiVersion/kind",
+    )
+
+
+def _hint(code: int) -> str | None:
+    return {
+        401: "check the cluster credentials",
+        403: "grant Bosun's service account access to this resource",
+        409: "the object changed or conflicts; it is retried on the next pass",
+        422: "fix the manifest in Git",
+        429: "the API server is throttling; retry after the given delay",
+        503: "the API server is unavailable; retry later",
+    }.get(code)
