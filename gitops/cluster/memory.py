@@ -1,7 +1,7 @@
 """An in-process `ClusterPort` double for unit tests of pure code (like httpx's MockTransport).
 
-Not a cluster: apply is a recursive merge (lists replaced), there is no defaulting, no managedFields,
-no controllers. Integration tests use kubesim over HTTP through `gitops.cluster.kube` instead.
+Not a cluster: apply is a recursive merge (lists replaced) recording a simple managedFields entry
+(lists atomic; fields dropped from Git are not removed), no defaulting, no controllers. Integration tests use kubesim over HTTP through `gitops.cluster.kube` instead.
 """
 
 from __future__ import annotations
@@ -43,6 +43,33 @@ def _merge(base: Any, patch: Any) -> Any:
             merged[key] = _merge(base.get(key), value) if key in base else copy.deepcopy(value)
         return merged
     return copy.deepcopy(patch)
+
+
+def _fields_v1(obj: Any) -> dict[str, Any]:
+    """A FieldsV1 tree of every map key in obj (lists and scalars are leaves, as for atomic lists)."""
+    tree: dict[str, Any] = {}
+    for key, value in obj.items():
+        tree[f"f:{key}"] = _fields_v1(value) if isinstance(value, dict) and value else {}
+    return tree
+
+
+def _record_manager(obj: Obj, applied: Obj, manager: str) -> None:
+    meta = obj.setdefault("metadata", {})
+    entries = [e for e in meta.get("managedFields") or [] if e.get("manager") != manager]
+    owned = {k: v for k, v in applied.items() if k not in ("apiVersion", "kind", "status")}
+    owned["metadata"] = {
+        k: v for k, v in (applied.get("metadata") or {}).items() if k not in ("name", "namespace")
+    }
+    entries.append(
+        {
+            "manager": manager,
+            "operation": "Apply",
+            "apiVersion": applied.get("apiVersion"),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": _fields_v1(owned),
+        }
+    )
+    meta["managedFields"] = entries
 
 
 def _selector_matches(labels: dict[str, str], selector: str | None) -> bool:
@@ -125,6 +152,7 @@ class MemoryClusterPort:
         key, _ = self._key(obj)
         previous = self.objects.get(key)
         merged = self._stamp(_merge(previous or {}, obj), previous)
+        _record_manager(merged, obj, field_manager)
         if not dry_run:
             self.objects[key] = merged
         return copy.deepcopy(merged)
