@@ -58,7 +58,10 @@ class ApiError(Exception):
 
 
 def _details(group: str, plural: str, name: str) -> dict[str, Any]:
-    return {"name": name, "group": group, "kind": plural}
+    details = {"name": name, "group": group, "kind": plural}
+    if not group:
+        del details["group"]
+    return details
 
 
 def not_found(group: str, plural: str, name: str) -> ApiError:
@@ -69,7 +72,10 @@ def not_found(group: str, plural: str, name: str) -> ApiError:
 def already_exists(group: str, plural: str, name: str) -> ApiError:
     resource = f"{plural}.{group}" if group else plural
     return ApiError(
-        409, f'{resource} "{name}" already exists', reason="AlreadyExists", details=_details(group, plural, name)
+        409,
+        f'{resource} "{name}" already exists',
+        reason="AlreadyExists",
+        details=_details(group, plural, name),
     )
 
 

@@ -1,0 +1,141 @@
+"""Object storage: one resourceVersion counter for the whole server, objects per (group, plural), the event log
+watches replay from, and the live watch subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Obj = dict[str, Any]
+StorageKey = tuple[str, str]
+
+
+def object_key(namespace: str | None, name: str) -> str:
+    """The etcd-like key suffix: `namespace/name` (or `name`), whose byte order is the list order."""
+    return f"{namespace}/{name}" if namespace else name
+
+
+@dataclass
+class Event:
+    rv: int
+    type: str  # ADDED, MODIFIED, DELETED
+    key: StorageKey
+    obj: Obj
+    old: Obj | None
+
+
+@dataclass
+class Subscription:
+    """A live watch: events of one (group, plural) pushed into `queue` (None marks the end)."""
+
+    key: StorageKey
+    accepts: Callable[[Event], bool]
+    queue: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
+
+
+class Bucket:
+    """Objects of one (group, plural), with a lazily rebuilt sorted key list."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, Obj] = {}
+        self._sorted: list[str] | None = None
+
+    def put(self, key: str, obj: Obj) -> None:
+        if key not in self.objects:
+            self._sorted = None
+        self.objects[key] = obj
+
+    def pop(self, key: str) -> Obj | None:
+        self._sorted = None
+        return self.objects.pop(key, None)
+
+    def sorted_keys(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.objects)
+        return self._sorted
+
+
+class Store:
+    """In-memory store. Not thread-safe: used from one asyncio loop only."""
+
+    def __init__(self, window: int = 10_000) -> None:
+        self.rv = 1
+        self._buckets: dict[StorageKey, Bucket] = {}
+        self._log: deque[Event] = deque(maxlen=window)
+        self._subs: dict[StorageKey, list[Subscription]] = {}
+
+    def bucket(self, key: StorageKey) -> Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = Bucket()
+        return bucket
+
+    def get(self, key: StorageKey, namespace: str | None, name: str) -> Obj | None:
+        bucket = self._buckets.get(key)
+        return bucket.objects.get(object_key(namespace, name)) if bucket else None
+
+    def items(self, key: StorageKey, namespace: str | None = None, start_after: str = "") -> Iterator[Obj]:
+        """Objects in key order, optionally of one namespace, strictly after the key `start_after`."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return
+        prefix = f"{namespace}/" if namespace else ""
+        objects = bucket.objects
+        for k in bucket.sorted_keys():
+            if prefix and not k.startswith(prefix):
+                continue
+            if start_after and k <= start_after:
+                continue
+            obj = objects.get(k)
+            if obj is not None:
+                yield obj
+
+    def count(self, key: StorageKey) -> int:
+        bucket = self._buckets.get(key)
+        return len(bucket.objects) if bucket else 0
+
+    def next_rv(self) -> int:
+        self.rv += 1
+        return self.rv
+
+    def write(self, key: StorageKey, event_type: str, obj: Obj, old: Obj | None) -> None:
+        """Store (or, for DELETED, remove) `obj` whose metadata.resourceVersion is already set; log + notify."""
+        meta = obj["metadata"]
+        okey = object_key(meta.get("namespace"), meta["name"])
+        if event_type == "DELETED":
+            self.bucket(key).pop(okey)
+        else:
+            self.bucket(key).put(okey, obj)
+        event = Event(int(meta["resourceVersion"]), event_type, key, obj, old)
+        self._log.append(event)
+        for sub in self._subs.get(key, ()):
+            if sub.accepts(event):
+                sub.queue.put_nowait(event)
+
+    def drop_all(self, key: StorageKey) -> None:
+        self._buckets.pop(key, None)
+
+    def oldest_rv(self) -> int:
+        """Events after this version can be replayed; a watch from an older one is 410 Gone."""
+        if len(self._log) < (self._log.maxlen or 0):
+            return 0
+        return self._log[0].rv - 1
+
+    def events_after(self, key: StorageKey, rv: int) -> list[Event]:
+        return [e for e in self._log if e.rv > rv and e.key == key]
+
+    def subscribe(self, sub: Subscription) -> None:
+        self._subs.setdefault(sub.key, []).append(sub)
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        subs = self._subs.get(sub.key, [])
+        if sub in subs:
+            subs.remove(sub)
+
+    def close_watches(self) -> None:
+        for subs in self._subs.values():
+            for sub in subs:
+                sub.queue.put_nowait(None)
