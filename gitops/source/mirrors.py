@@ -1,0 +1,393 @@
+"""Local bare mirrors of remote repositories and read-only snapshots of their commits.
+
+Layout under `cache_dir` (one per host; every worker process of the host shares it):
+    mirrors/<repo_digest>.git      one bare mirror per repository URL (`repo_url.repo_digest`)
+    snapshots/<repo_digest>/<sha>/ the tree of one commit, read-only, shared by every render of it
+    snapshots/<repo_digest>/<sha>.meta  size and last use (mtime) of that snapshot
+    locks/<repo_digest>.lock       fcntl lock of a mirror: exclusive to fetch or evict, shared to read
+    locks/lease-XX.lock            shared while a snapshot is in use (`leased`), 256 stripes by SHA
+
+`Mirrors(cache_dir, max_bytes, max_age_seconds, runner=None, metrics=None)`:
+- `.snapshot(repo_url, commit_sha, creds=None) -> Path`: fetches only when the commit is missing
+  (first the commit alone, then all branches and tags), serialised per repository across processes
+  by the mirror lock (different repositories fetch in parallel), then materialises the tree once
+  (`git read-tree -u` into a temporary directory renamed into place, so no process ever sees half a
+  snapshot). Symlinks stay symlinks; their targets are not checked here (the renderer does that).
+  `commit_sha` may be abbreviated (Argo CD allows 7+ hex digits); the snapshot is named by the full SHA.
+- `.leased(repo_url, commit_sha, creds=None)`: the same as a context manager; eviction skips the
+  snapshot while the block runs. Renders should use this.
+- `.evict() -> EvictionReport`: removes snapshots and mirrors unused for `max_age_seconds`, then the
+  least recently used until the total is under `max_bytes`; never a leased snapshot or a mirror being
+  fetched or read.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from gitops.errors import GitAuthError, GitError, RevisionNotFoundError
+from gitops.source.credentials import RepoCredentials, with_url_credentials
+from gitops.source.git_metrics import GitMetrics
+from gitops.source.git_remote import GitRunner
+from gitops.source.repo_url import redact, repo_digest, validate
+
+_HEX = re.compile(r"^[0-9a-fA-F]{7,40}$")
+_STALE_TMP_SECONDS = 3600.0
+
+
+@dataclass
+class EvictionReport:
+    """What one `evict()` removed, and what it had to keep because it was in use."""
+
+    removed_snapshots: list[Path] = field(default_factory=list)
+    removed_mirrors: list[Path] = field(default_factory=list)
+    skipped_in_use: list[Path] = field(default_factory=list)
+    freed_bytes: int = 0
+    total_bytes_after: int = 0
+
+
+@dataclass
+class _Entry:
+    kind: str
+    path: Path
+    last_used: float
+    size: int
+    lock: Path
+    meta: Path | None = None
+
+
+def _tree_size(path: Path) -> int:
+    total = 0
+    for root, dirs, files in os.walk(path):
+        for name in files + dirs:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _make_read_only(path: Path) -> None:
+    for root, dirs, files in os.walk(path, topdown=False):
+        for name in files:
+            full = os.path.join(root, name)
+            if not os.path.islink(full):
+                os.chmod(full, os.lstat(full).st_mode & 0o555)
+        for name in dirs:
+            full = os.path.join(root, name)
+            if not os.path.islink(full):
+                os.chmod(full, 0o555)
+    os.chmod(path, 0o555)
+
+
+def remove_tree(path: Path) -> None:
+    """Deletes a (possibly read-only) tree without following symlinks."""
+    if not path.exists() and not path.is_symlink():
+        return
+    for root, dirs, _files in os.walk(path):
+        os.chmod(root, 0o755)
+        for name in dirs:
+            full = os.path.join(root, name)
+            if not os.path.islink(full):
+                os.chmod(full, 0o755)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _flock(path: Path, mode: int) -> Iterator[bool]:
+    """Holds an fcntl lock on `path`; yields False (and holds nothing) if LOCK_NB could not get it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, mode)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+class Mirrors:
+    """Bare mirrors and commit snapshots of one host (see the module docstring)."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        max_bytes: int,
+        max_age_seconds: float,
+        runner: GitRunner | None = None,
+        metrics: GitMetrics | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.max_bytes = max_bytes
+        self.max_age_seconds = max_age_seconds
+        self.runner = runner or GitRunner()
+        self.metrics = metrics or GitMetrics()
+        self._clock = clock
+        for sub in ("mirrors", "snapshots", "locks"):
+            (self.cache_dir / sub).mkdir(parents=True, exist_ok=True)
+
+    # --- paths ---
+    def mirror_path(self, repo_url: str) -> Path:
+        return self.cache_dir / "mirrors" / f"{repo_digest(repo_url)}.git"
+
+    def lock_path(self, repo_url: str) -> Path:
+        return self.cache_dir / "locks" / f"{repo_digest(repo_url)}.lock"
+
+    def snapshot_path(self, repo_url: str, commit_sha: str) -> Path:
+        return self.cache_dir / "snapshots" / repo_digest(repo_url) / commit_sha.lower()
+
+    def _lease_lock(self, sha: str) -> Path:
+        return self.cache_dir / "locks" / f"lease-{sha[:2].lower()}.lock"
+
+    # --- public API ---
+    def snapshot(self, repo_url: str, commit_sha: str, creds: RepoCredentials | None = None) -> Path:
+        """The read-only tree of `commit_sha` (fetched and materialised if needed)."""
+        sha = self._check_sha(repo_url, commit_sha)
+        if len(sha) == 40:
+            final = self.snapshot_path(repo_url, sha)
+            if final.is_dir():
+                self._touch(final)
+                self.metrics.inc("snapshots_total", result="reused")
+                return final
+        lock = self.lock_path(repo_url)
+        for _attempt in range(3):
+            with _flock(lock, fcntl.LOCK_SH):
+                full = self._present(repo_url, sha)
+                if full:
+                    return self._materialise(repo_url, full)
+            with _flock(lock, fcntl.LOCK_EX):
+                self._fetch_if_missing(repo_url, sha, creds)
+        raise GitError(  # only if the mirror is evicted again and again under our feet
+            f"commit {sha} kept disappearing from the local mirror",
+            target=f"repository {redact(repo_url)}",
+            hint="raise BOSUN_GIT_CACHE_MAX_BYTES; the cache is too small for the working set",
+        )
+
+    @contextmanager
+    def leased(self, repo_url: str, commit_sha: str, creds: RepoCredentials | None = None) -> Iterator[Path]:
+        """`snapshot()` kept safe from eviction while the block runs."""
+        sha = self._check_sha(repo_url, commit_sha)
+        with _flock(self._lease_lock(sha), fcntl.LOCK_SH):
+            yield self.snapshot(repo_url, sha, creds)
+
+    def expand(self, repo_url: str, commit_sha: str, creds: RepoCredentials | None = None) -> str:
+        """The full SHA of a (possibly abbreviated) commit, fetching it if needed."""
+        return self.snapshot(repo_url, commit_sha, creds).name
+
+    # --- fetching ---
+    def _check_sha(self, repo_url: str, commit_sha: str) -> str:
+        sha = commit_sha.strip().lower()
+        if not _HEX.match(sha):
+            raise RevisionNotFoundError(
+                f"{commit_sha!r} is not a commit SHA",
+                target=f"repository {redact(repo_url)}",
+                hint="resolve targetRevision to a commit first (RevisionResolver.resolve)",
+            )
+        return sha
+
+    def _git_local(self, repo_url: str, args: list[str], extra_env: dict[str, str] | None = None) -> str:
+        mirror = self.mirror_path(repo_url)
+        return self.runner.run(
+            ["--git-dir", str(mirror), *args],
+            repo_url=repo_url,
+            creds=None,
+            action="git",
+            extra_env=extra_env,
+        )
+
+    def _present(self, repo_url: str, sha: str) -> str | None:
+        if not self.mirror_path(repo_url).is_dir():
+            return None
+        try:
+            out = self._git_local(repo_url, ["rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"]).strip()
+        except GitError:
+            return None
+        return out if len(out) == 40 else None
+
+    def _init_mirror(self, repo_url: str) -> None:
+        mirror = self.mirror_path(repo_url)
+        if mirror.is_dir():
+            return
+        tmp = mirror.with_name(f".tmp-{uuid.uuid4().hex}.git")
+        self.runner.run(
+            ["init", "--quiet", "--bare", str(tmp)], repo_url=repo_url, creds=None, action="git init"
+        )
+        for key, value in (("gc.auto", "0"), ("core.symlinks", "true"), ("bosun.url", redact(repo_url))):
+            self.runner.run(
+                ["--git-dir", str(tmp), "config", key, value],
+                repo_url=repo_url,
+                creds=None,
+                action="git config",
+            )
+        os.rename(tmp, mirror)
+
+    def _fetch(self, repo_url: str, creds: RepoCredentials | None, refspecs: list[str]) -> None:
+        url, creds = with_url_credentials(validate(repo_url), creds)
+        self.metrics.inc("git_requests_total", type="fetch")
+        started = time.monotonic()
+        try:
+            self.runner.run(
+                ["--git-dir", str(self.mirror_path(repo_url)), "fetch", "--quiet", "--force", "--prune",
+                 "--no-write-fetch-head", "--", url, *refspecs],
+                repo_url=url,
+                creds=creds,
+                action="git fetch",
+            )  # fmt: skip
+        except GitError:
+            self.metrics.inc("git_request_failures_total", type="fetch")
+            raise
+        finally:
+            self.metrics.inc("git_request_seconds_total", time.monotonic() - started, type="fetch")
+
+    def _fetch_if_missing(self, repo_url: str, sha: str, creds: RepoCredentials | None) -> None:
+        self._init_mirror(repo_url)
+        (self.mirror_path(repo_url) / "bosun-used").touch()
+        if self._present(repo_url, sha):
+            return
+        if len(sha) == 40:
+            try:  # only what is needed: the commit alone (servers allow reachable SHAs in protocol v2)
+                self._fetch(repo_url, creds, [sha])
+            except GitAuthError:
+                raise
+            except GitError:
+                pass
+            if self._present(repo_url, sha):
+                return
+        self._fetch(repo_url, creds, ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
+        if not self._present(repo_url, sha):
+            raise RevisionNotFoundError(
+                f"commit {sha} is not in the repository",
+                target=f"repository {redact(repo_url)}",
+                hint="check targetRevision; a commit must be reachable from a branch or tag of the repository",
+            )
+
+    # --- snapshots ---
+    def _touch(self, final: Path) -> None:
+        meta = final.with_name(final.name + ".meta")
+        try:
+            os.utime(meta)
+        except FileNotFoundError:
+            self._write_meta(meta, _tree_size(final))
+
+    def _write_meta(self, meta: Path, size: int) -> None:
+        tmp = meta.with_name(f".{meta.name}.{uuid.uuid4().hex}")
+        tmp.write_bytes(orjson.dumps({"bytes": size, "created": self._clock()}))
+        os.replace(tmp, meta)
+
+    def _materialise(self, repo_url: str, sha: str) -> Path:
+        final = self.snapshot_path(repo_url, sha)
+        if final.is_dir():
+            self._touch(final)
+            self.metrics.inc("snapshots_total", result="reused")
+            return final
+        final.parent.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex
+        tmp = final.with_name(f".tmp-{sha}-{token}")
+        index = final.with_name(f".index-{token}")
+        tmp.mkdir()
+        try:
+            self._git_local(
+                repo_url,
+                ["-c", "core.symlinks=true", "--work-tree", str(tmp), "read-tree", "--reset", "-u", sha],
+                extra_env={"GIT_INDEX_FILE": str(index)},
+            )
+            size = _tree_size(tmp)
+            _make_read_only(tmp)
+            self._write_meta(final.with_name(final.name + ".meta"), size)
+            try:
+                os.rename(tmp, final)
+                self.metrics.inc("snapshots_total", result="created")
+            except OSError:
+                if not final.is_dir():
+                    raise
+                self.metrics.inc("snapshots_total", result="reused")  # another process won the race
+        finally:
+            index.unlink(missing_ok=True)
+            remove_tree(tmp)
+        return final
+
+    # --- eviction ---
+    def _entries(self) -> list[_Entry]:
+        entries: list[_Entry] = []
+        now = self._clock()
+        for repo_dir in (self.cache_dir / "snapshots").iterdir():
+            if not repo_dir.is_dir():
+                continue
+            for child in repo_dir.iterdir():
+                if child.name.startswith((".tmp-", ".trash-")):
+                    if child.is_dir() and now - child.lstat().st_mtime > _STALE_TMP_SECONDS:
+                        remove_tree(child)
+                    continue
+                if not child.is_dir() or child.is_symlink():
+                    continue
+                meta = child.with_name(child.name + ".meta")
+                try:
+                    last_used = meta.stat().st_mtime
+                    size = int(orjson.loads(meta.read_bytes())["bytes"])
+                except (OSError, ValueError, KeyError):
+                    last_used, size = child.stat().st_mtime, _tree_size(child)
+                entries.append(_Entry("snapshot", child, last_used, size, self._lease_lock(child.name), meta))
+        for mirror in (self.cache_dir / "mirrors").iterdir():
+            if mirror.name.startswith(".tmp-") or not mirror.is_dir():
+                continue
+            marker = mirror / "bosun-used"
+            last_used = marker.stat().st_mtime if marker.exists() else mirror.stat().st_mtime
+            lock = self.cache_dir / "locks" / f"{mirror.name[: -len('.git')]}.lock"
+            entries.append(_Entry("mirror", mirror, last_used, _tree_size(mirror), lock))
+        return entries
+
+    def _remove(self, entry: _Entry, report: EvictionReport) -> bool:
+        with _flock(entry.lock, fcntl.LOCK_EX | fcntl.LOCK_NB) as got:
+            if not got:
+                report.skipped_in_use.append(entry.path)
+                return False
+            trash = entry.path.with_name(f".trash-{uuid.uuid4().hex}")
+            try:
+                os.rename(entry.path, trash)
+            except FileNotFoundError:
+                return False
+            if entry.meta is not None:
+                entry.meta.unlink(missing_ok=True)
+        remove_tree(trash)
+        report.freed_bytes += entry.size
+        (report.removed_snapshots if entry.kind == "snapshot" else report.removed_mirrors).append(entry.path)
+        self.metrics.inc("evictions_total", what=entry.kind)
+        return True
+
+    def evict(self) -> EvictionReport:
+        """Removes what is older than max_age_seconds, then the least recently used over max_bytes."""
+        report = EvictionReport()
+        now = self._clock()
+        kept: list[_Entry] = []
+        for entry in sorted(self._entries(), key=lambda e: e.last_used):
+            if now - entry.last_used > self.max_age_seconds and self._remove(entry, report):
+                continue
+            kept.append(entry)
+        total = sum(e.size for e in kept)
+        for entry in list(kept):
+            if total <= self.max_bytes:
+                break
+            if entry.path in report.skipped_in_use:
+                continue
+            if self._remove(entry, report):
+                total -= entry.size
+        report.total_bytes_after = total
+        return report

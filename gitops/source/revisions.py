@@ -1,0 +1,316 @@
+"""Revision resolution: what commit an Application's `targetRevision` means right now.
+
+Pure part: `resolve_from_refs(refs, target_revision) -> Resolved`, given the ls-remote output as
+`{ref name: sha}` (a symbolic ref such as HEAD maps to `"ref: refs/heads/main"`; an annotated
+tag's peeled commit is under `"refs/tags/v1^{}"`). It follows Argo CD's `lsRemote`:
+1. a full 40-hex SHA is the commit itself (no ls-remote needed; `is_full_sha`);
+2. empty means `HEAD`, the default branch;
+3. a semver constraint (`1.2.*`, `>=1.0.0 <2.0.0`, `~1.2`, `^1.2`) that is not itself a plain
+   version picks the highest matching tag; if no tag matches, resolution goes on as a name;
+4. a full ref name (`refs/heads/x`, `refs/tags/x`, `refs/pull/1/head`) or a short name (`x`);
+   when a short name is both a tag and a branch, git's rule applies: the tag wins;
+5. 7 to 39 hex digits: the commit of a ref whose SHA starts with them, else an abbreviated commit
+   left for the mirror to expand (`Resolved.kind == "commit-prefix"`), as Argo CD does;
+6. anything else is `RevisionNotFoundError`.
+Tags resolve to the commit (peeled), never to the tag object.
+
+Cached part: `RevisionResolver(cache, remote, ttl_seconds, metrics).resolve(repo_url, target,
+force=False, creds=None)`. One ls-remote per repository per TTL whatever the number of callers on
+any worker: the whole ref list is cached per repo (`Keys.git_refs`), each resolution per (repo,
+ref) (`Keys.revision`) for the rest of that list's lifetime, and a cold cache is filled by a single
+caller (`Keys.git_refs_lock`) while the others wait for its answer. `force=True` (hard refresh,
+webhook) lists the refs again and rewrites both. `refresh(repo_url, targets)` does that for many
+targets with one ls-remote. `ttl_seconds == 0` disables caching.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+import orjson
+
+from gitops.cache import ByteCache
+from gitops.errors import RevisionNotFoundError
+from gitops.keys import Keys
+from gitops.source.credentials import RepoCredentials
+from gitops.source.git_metrics import GitMetrics
+from gitops.source.repo_url import redact, repo_digest
+from gitops.source.semver_constraints import highest_matching, parse_constraint, parse_version
+
+_FULL_SHA = re.compile(r"^[0-9a-fA-F]{40}$")
+_SHORT_SHA = re.compile(r"^[0-9a-fA-F]{7,39}$")
+SYMREF_PREFIX = "ref: "
+PEELED_SUFFIX = "^{}"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A resolved revision. kind: commit, commit-prefix, head, branch, tag, semver or ref."""
+
+    sha: str
+    ref: str
+    kind: str
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Resolved:
+        raw = orjson.loads(data)
+        return cls(sha=str(raw["sha"]), ref=str(raw["ref"]), kind=str(raw["kind"]))
+
+
+class LsRemotePort(Protocol):
+    """Lists every ref of a remote repository: `{ref name: sha or "ref: target"}`."""
+
+    def ls_remote(self, repo_url: str, creds: RepoCredentials | None = None) -> dict[str, str]: ...
+
+
+def is_full_sha(revision: str) -> bool:
+    return bool(_FULL_SHA.match(revision.strip()))
+
+
+def short_name(ref: str) -> str:
+    """`refs/heads/x` and `refs/tags/x` -> `x`, `refs/pull/1/head` -> `pull/1/head` (as go-git's Short)."""
+    for prefix in ("refs/heads/", "refs/tags/", "refs/remotes/", "refs/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return ref
+
+
+def _kind_of(ref: str) -> str:
+    if ref.startswith("refs/heads/"):
+        return "branch"
+    if ref.startswith("refs/tags/"):
+        return "tag"
+    return "ref"
+
+
+def _commit_of(refs: dict[str, str], ref: str, depth: int = 0) -> str | None:
+    """The commit `ref` points at: symbolic refs followed, annotated tags peeled."""
+    value = refs.get(ref)
+    if value is None:
+        return None
+    if value.startswith(SYMREF_PREFIX):
+        return None if depth > 5 else _commit_of(refs, value[len(SYMREF_PREFIX) :], depth + 1)
+    return refs.get(ref + PEELED_SUFFIX, value)
+
+
+def _ref_names(refs: dict[str, str]) -> list[str]:
+    return [name for name in refs if not name.endswith(PEELED_SUFFIX)]
+
+
+def resolve_from_refs(refs: dict[str, str], target_revision: str, repo: str = "") -> Resolved:
+    """What `target_revision` means given a repository's refs (see the module docstring)."""
+    revision = target_revision.strip()
+    if is_full_sha(revision):
+        return Resolved(revision.lower(), "", "commit")
+    if revision in ("", "HEAD"):
+        return _resolve_head(refs, repo)
+    if parse_version(revision) is None:
+        constraint = parse_constraint(revision)
+        if constraint is not None:
+            tags = [(short_name(n), n) for n in _ref_names(refs) if n.startswith("refs/tags/")]
+            best = highest_matching(constraint, tags)
+            if best is not None:
+                sha = _commit_of(refs, best[1])
+                if sha:
+                    return Resolved(sha, best[1], "semver")
+    names = _ref_names(refs)
+    if revision in refs and revision != "HEAD":
+        sha = _commit_of(refs, revision)
+        if sha:
+            return Resolved(sha, revision, _kind_of(revision))
+    # git's disambiguation order for a short name: refs/x, refs/tags/x, refs/heads/x, refs/remotes/x
+    for candidate in (
+        f"refs/{revision}",
+        f"refs/tags/{revision}",
+        f"refs/heads/{revision}",
+        f"refs/remotes/{revision}",
+    ):
+        if candidate in names:
+            sha = _commit_of(refs, candidate)
+            if sha:
+                return Resolved(sha, candidate, _kind_of(candidate))
+    if _SHORT_SHA.match(revision):
+        prefix = revision.lower()
+        matches = {sha for name in names if (sha := _commit_of(refs, name)) and sha.startswith(prefix)}
+        if len(matches) == 1:
+            return Resolved(matches.pop(), "", "commit")
+        return Resolved(prefix, "", "commit-prefix")
+    where = f" of {redact(repo)}" if repo else ""
+    hint = "use a branch, a tag, HEAD, a full commit SHA or a semver constraint matching a tag"
+    if parse_constraint(revision) is not None and parse_version(revision) is None:
+        hint = "no tag satisfies this semver constraint; push a matching tag or change targetRevision"
+    raise RevisionNotFoundError(
+        f"targetRevision {revision!r} matches no branch, tag or ref{where}", hint=hint
+    )
+
+
+def _resolve_head(refs: dict[str, str], repo: str) -> Resolved:
+    head = refs.get("HEAD")
+    if head is None:
+        where = f" {redact(repo)}" if repo else ""
+        raise RevisionNotFoundError(
+            f"repository{where} has no HEAD (empty repository?)",
+            hint="push a default branch or set targetRevision",
+        )
+    if head.startswith(SYMREF_PREFIX):
+        target = head[len(SYMREF_PREFIX) :]
+        sha = _commit_of(refs, target)
+        if sha:
+            return Resolved(sha, target, "head")
+        raise RevisionNotFoundError(
+            f"HEAD points to {target!r}, which does not exist", hint="push that branch"
+        )
+    return Resolved(head, "HEAD", "head")
+
+
+@dataclass(frozen=True)
+class _RefList:
+    fetched_at: float
+    refs: dict[str, str]
+
+
+class RevisionResolver:
+    """Resolves `targetRevision`s with one ls-remote per repository per TTL, shared through `cache`."""
+
+    def __init__(
+        self,
+        cache: ByteCache,
+        remote: LsRemotePort,
+        ttl_seconds: float,
+        metrics: GitMetrics | None = None,
+        *,
+        keys: Keys | None = None,
+        clock: Callable[[], float] = time.time,
+        lock_seconds: float = 60.0,
+        poll_seconds: float = 0.02,
+    ) -> None:
+        self._cache = cache
+        self._remote = remote
+        self._ttl = float(ttl_seconds)
+        self.metrics = metrics or GitMetrics()
+        self._keys = keys or Keys()
+        self._clock = clock
+        self._lock_seconds = lock_seconds
+        self._poll_seconds = poll_seconds
+        self._local_locks: dict[str, threading.Lock] = {}
+        self._local_locks_guard = threading.Lock()
+
+    def resolve(
+        self,
+        repo_url: str,
+        target_revision: str,
+        *,
+        force: bool = False,
+        creds: RepoCredentials | None = None,
+    ) -> Resolved:
+        """The commit `target_revision` of `repo_url` means now (cached up to `ttl_seconds`)."""
+        target = target_revision.strip() or "HEAD"
+        if is_full_sha(target):
+            return Resolved(target.lower(), "", "commit")
+        digest = repo_digest(repo_url)
+        if force:
+            return self.refresh(repo_url, [target], creds=creds)[target]
+        if self._ttl > 0:
+            cached = self._cache.get(self._keys.revision(digest, target))
+            if cached is not None:
+                self.metrics.inc("revision_cache_total", result="hit")
+                return Resolved.from_bytes(cached)
+        self.metrics.inc("revision_cache_total", result="miss")
+        ref_list = self._ref_list(repo_url, digest, creds)
+        resolved = resolve_from_refs(ref_list.refs, target, repo_url)
+        self._remember(digest, target, resolved, ref_list.fetched_at)
+        return resolved
+
+    def refresh(
+        self, repo_url: str, targets: Iterable[str], *, creds: RepoCredentials | None = None
+    ) -> dict[str, Resolved]:
+        """Lists the refs again (one ls-remote) and re-resolves every target, bypassing the cache."""
+        digest = repo_digest(repo_url)
+        ref_list = self._list_and_store(repo_url, digest, creds)
+        out: dict[str, Resolved] = {}
+        for raw in targets:
+            target = raw.strip() or "HEAD"
+            out[raw] = resolve_from_refs(ref_list.refs, target, repo_url)
+            self._remember(digest, target, out[raw], ref_list.fetched_at)
+        return out
+
+    def _remember(self, digest: str, target: str, resolved: Resolved, fetched_at: float) -> None:
+        remaining = self._ttl - (self._clock() - fetched_at)
+        if self._ttl > 0 and remaining > 0:
+            self._cache.set(self._keys.revision(digest, target), resolved.to_bytes(), remaining)
+
+    def _local_lock(self, digest: str) -> threading.Lock:
+        with self._local_locks_guard:
+            return self._local_locks.setdefault(digest, threading.Lock())
+
+    def _cached_list(self, digest: str) -> _RefList | None:
+        if self._ttl <= 0:
+            return None
+        data = self._cache.get(self._keys.git_refs(digest))
+        if data is None:
+            return None
+        raw = orjson.loads(data)
+        return _RefList(float(raw["fetched_at"]), {str(k): str(v) for k, v in raw["refs"].items()})
+
+    def _ref_list(self, repo_url: str, digest: str, creds: RepoCredentials | None) -> _RefList:
+        cached = self._cached_list(digest)
+        if cached is not None:
+            return cached
+        with self._local_lock(digest):  # threads of this process: one ls-remote
+            cached = self._cached_list(digest)
+            if cached is not None:
+                self.metrics.inc("revision_cache_total", result="shared")
+                return cached
+            if self._ttl <= 0:
+                return self._list_and_store(repo_url, digest, creds)
+            lock_key = self._keys.git_refs_lock(digest)
+            token = uuid.uuid4().hex.encode()
+            if not self._cache.add(lock_key, token, self._lock_seconds):
+                waited = self._wait_for_other(digest)
+                if waited is not None:
+                    self.metrics.inc("revision_cache_total", result="shared")
+                    return waited
+            try:
+                return self._list_and_store(repo_url, digest, creds)
+            finally:
+                if self._cache.get(lock_key) == token:
+                    self._cache.delete(lock_key)
+
+    def _wait_for_other(self, digest: str) -> _RefList | None:
+        """Another process is listing this repo: wait for its result while its lock lasts."""
+        deadline = time.monotonic() + self._lock_seconds
+        lock_key = self._keys.git_refs_lock(digest)
+        while time.monotonic() < deadline:
+            cached = self._cached_list(digest)
+            if cached is not None:
+                return cached
+            if self._cache.get(lock_key) is None:  # it failed or gave up: try ourselves
+                return self._cached_list(digest)
+            time.sleep(self._poll_seconds)
+        return None
+
+    def _list_and_store(self, repo_url: str, digest: str, creds: RepoCredentials | None) -> _RefList:
+        fetched_at = self._clock()
+        self.metrics.inc("git_requests_total", type="ls-remote")
+        started = time.monotonic()
+        try:
+            refs = self._remote.ls_remote(repo_url, creds)
+        except Exception:
+            self.metrics.inc("git_request_failures_total", type="ls-remote")
+            raise
+        finally:
+            self.metrics.inc("git_request_seconds_total", time.monotonic() - started, type="ls-remote")
+        ref_list = _RefList(fetched_at, refs)
+        if self._ttl > 0:
+            payload = orjson.dumps({"fetched_at": fetched_at, "refs": refs})
+            self._cache.set(self._keys.git_refs(digest), payload, self._ttl)
+        return ref_list
