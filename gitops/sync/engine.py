@@ -1,0 +1,258 @@
+"""The re-entrant sync state machine, modelled on gitops-engine's sync context.
+
+`SyncEngine.start()` records a new operation; each `step()` loads its state from the `OperationStore`,
+does ONE pass and saves it. A pass: (1) first pass only: create the namespace if asked, check shared
+resources and allowEmpty, dry-run everything (any error fails the operation); (2) update running hooks
+from their health; (3) return Running while hooks, the last wave's health or pruned objects are in
+flight; (4) on failure run SyncFail hooks, then fail (or schedule a retry); (5) Succeeded when nothing
+is pending; (6) otherwise apply the lowest pending (phase, wave) and return. `StepResult.next_step_delay`
+says when the caller should run the next step (None once the operation is complete).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gitops.cluster.port import ClusterPort
+from gitops.errors import BosunError, ClusterError, SyncError
+from gitops.model.application import ApplicationSyncSpec
+from gitops.model.history import history_entry_for
+from gitops.model.operation import (
+    FAILED,
+    RUNNING,
+    SUCCEEDED,
+    TERMINATING,
+    Operation,
+    OperationState,
+    SyncResult,
+)
+from gitops.model.timefmt import now_utc, to_rfc3339
+from gitops.settings import Settings, get_settings
+from gitops.sync.actions import ClusterActions
+from gitops.sync.passes import Outcome, PassContext, run_pass
+from gitops.sync.retry import backoff_delay, is_transient, retries_left, transient_delay
+from gitops.sync.store import OperationStore
+from gitops.sync.tasks import Obj
+from gitops.tracking import ResourceKey
+
+HealthAssessor = Callable[[dict[str, Any]], Any]
+
+
+@dataclass
+class SyncInputs:
+    """What the caller loads for each step: the operation revision's manifests and the live objects
+    (those tracked by the app plus any found at a desired object's key)."""
+
+    desired: list[Obj]
+    live: list[Obj]
+    out_of_sync: set[ResourceKey] | None = None
+    prune_confirmed: bool = False
+
+
+@dataclass
+class StepResult:
+    phase: str
+    message: str
+    next_step_delay: float | None
+    state: OperationState | None
+
+    @property
+    def finished(self) -> bool:
+        return self.next_step_delay is None
+
+
+def _default_assess(obj: dict[str, Any]) -> Any:
+    from gitops.health import assess
+
+    return assess(obj)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        cluster: ClusterPort,
+        store: OperationStore,
+        *,
+        settings: Settings | None = None,
+        assess: HealthAssessor | None = None,
+        poll_interval: float = 1.0,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.cluster = cluster
+        self.store = store
+        self.settings = settings or get_settings()
+        self.assess = assess or _default_assess
+        self.poll_interval = poll_interval
+        self.clock = clock
+
+    # --- operation lifecycle ---
+    def start(self, spec: ApplicationSyncSpec, operation: Operation) -> OperationState:
+        """Record a new operation (Running); SyncError if one is already in progress."""
+        current = self.store.load(spec.app_name)
+        if current is not None and not current.completed:
+            raise SyncError(
+                "another operation is already in progress",
+                app=spec.app_name,
+                hint="wait for it to finish or terminate it",
+            )
+        now = self.clock()
+        state = OperationState(
+            operation=operation,
+            phase=RUNNING,
+            message="",
+            sync_result=SyncResult(revision=operation.sync.revision, source=operation.sync.source),
+            started_at=to_rfc3339(now),
+            bosun={
+                "operationId": uuid.uuid4().hex[:12],
+                "attempt": 0,
+                "attemptStartedAt": int(now.timestamp()),
+            },
+        )
+        self.store.save(spec.app_name, state)
+        return state
+
+    def request_termination(self, app: str) -> bool:
+        """Ask the running operation to stop; the next step deletes running hooks and fails it."""
+        state = self.store.load(app)
+        if state is None or state.completed:
+            return False
+        state.phase = TERMINATING
+        state.message = "terminating: requested by user"
+        self.store.save(app, state)
+        return True
+
+    # --- one step ---
+    def step(self, spec: ApplicationSyncSpec, inputs: SyncInputs) -> StepResult:
+        app = spec.app_name
+        state = self.store.load(app)
+        if state is None or state.completed:
+            return StepResult(state.phase if state else "", state.message if state else "", None, state)
+        now = self.clock()
+        now_unix = now.timestamp()
+        book = state.bosun
+        wait_until = float(book.get("nextAttemptAt") or 0)
+        if state.phase == RUNNING and wait_until > now_unix:
+            return StepResult(RUNNING, state.message, wait_until - now_unix, state)
+        actions = ClusterActions(
+            self.cluster,
+            field_manager=self.settings.field_manager,
+            app=app,
+            tracking_annotation=self.settings.tracking_annotation,
+        )
+        if state.phase == TERMINATING:
+            return self._terminate(spec, state, actions, "Operation terminated by request")
+        timeout = self.settings.sync_timeout_seconds
+        if now_unix - float(book.get("attemptStartedAt") or now_unix) > timeout:
+            message = (
+                f"Operation timed out after {timeout}s and was terminated "
+                "(running hooks deleted; raise BOSUN_SYNC_TIMEOUT_SECONDS if the app needs longer)"
+            )
+            return self._terminate(spec, state, actions, message)
+        context = PassContext(
+            spec=spec,
+            state=state,
+            inputs_desired=inputs.desired,
+            inputs_live=inputs.live,
+            out_of_sync=inputs.out_of_sync,
+            prune_confirmed=inputs.prune_confirmed,
+            actions=actions,
+            assess=self.assess,
+            poll_interval=self.poll_interval,
+            tracking_annotation=self.settings.tracking_annotation,
+        )
+        try:
+            outcome = run_pass(context)
+            book.pop("transientAttempts", None)
+        except ClusterError as err:
+            if not is_transient(err):
+                outcome = Outcome(FAILED, f"{err}")
+            else:
+                attempts = int(book.get("transientAttempts") or 0)
+                book["transientAttempts"] = attempts + 1
+                delay = transient_delay(err, attempts)
+                state.message = (
+                    f"waiting {delay:g}s after a transient API error (HTTP {err.code}): {err.message}"
+                )
+                self.store.save(app, state)
+                return StepResult(RUNNING, state.message, delay, state)
+        except BosunError as err:
+            outcome = Outcome(FAILED, str(err))
+        return self._conclude(spec, state, outcome, now)
+
+    # --- endings ---
+    def _conclude(
+        self, spec: ApplicationSyncSpec, state: OperationState, outcome: Outcome, now: datetime
+    ) -> StepResult:
+        app = spec.app_name
+        if outcome.phase == RUNNING:
+            state.phase = RUNNING
+            state.message = outcome.message
+            self.store.save(app, state)
+            return StepResult(RUNNING, outcome.message, outcome.delay, state)
+        if outcome.phase == FAILED and self._retry(spec, state, outcome.message, now):
+            self.store.save(app, state)
+            return StepResult(
+                RUNNING, state.message, float(state.bosun["nextAttemptAt"]) - now.timestamp(), state
+            )
+        state.phase = outcome.phase
+        state.message = outcome.message
+        state.finished_at = to_rfc3339(now)
+        entry = history_entry_for(state, self.store.history(app)) if outcome.phase == SUCCEEDED else None
+        self.store.finish(app, state, entry, spec.revision_history_limit)
+        return StepResult(state.phase, state.message, None, state)
+
+    def _retry(self, spec: ApplicationSyncSpec, state: OperationState, message: str, now: datetime) -> bool:
+        """Schedule another attempt when the retry strategy allows; resets the attempt's progress."""
+        from gitops.model.application import RetryStrategy
+
+        op = state.operation
+        if op.retry is not None:
+            strategy = RetryStrategy.from_dict(op.retry, where="operation.retry")
+        else:
+            strategy = spec.effective_retry(automated_operation=op.initiated_by.automated)
+        if not retries_left(strategy, state.retry_count):
+            return False
+        delay = backoff_delay(strategy.backoff, state.retry_count)
+        state.retry_count += 1
+        start_at = now.timestamp() + delay
+        state.phase = RUNNING
+        state.message = f"Retrying attempt #{state.retry_count} in {delay:g}s: {message}"
+        state.sync_result.resources = []
+        book = state.bosun
+        for transient in (
+            "dryRunDone",
+            "failure",
+            "syncFailStarted",
+            "lastGroup",
+            "pruning",
+            "transientAttempts",
+        ):
+            book.pop(transient, None)
+        book["attempt"] = int(book.get("attempt") or 0) + 1
+        book["attemptStartedAt"] = int(start_at)
+        book["nextAttemptAt"] = start_at
+        return True
+
+    def _terminate(
+        self, spec: ApplicationSyncSpec, state: OperationState, actions: ClusterActions, message: str
+    ) -> StepResult:
+        """Delete running hooks and fail the operation (no retry, no SyncFail hooks)."""
+        for result in state.sync_result.resources:
+            if result.hook_type and result.hook_phase == RUNNING:
+                api_version = f"{result.group}/{result.version}" if result.group else result.version
+                try:
+                    info = self.cluster.resource_for(api_version, result.kind)
+                    self.cluster.delete(info, result.namespace or None, result.name, propagation="Background")
+                except ClusterError as err:
+                    result.message = f"could not delete hook: {err.message}"
+                result.hook_phase = FAILED
+                result.message = result.message or "hook terminated"
+        state.phase = FAILED
+        state.message = message
+        state.finished_at = to_rfc3339(self.clock())
+        self.store.finish(spec.app_name, state, None, spec.revision_history_limit)
+        return StepResult(FAILED, message, None, state)

@@ -1,0 +1,236 @@
+"""The re-entrant engine against the in-memory port double: one (phase, wave) per step, hooks,
+failure and SyncFail, retry, timeout, terminate, transient errors, crash-repeat safety."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from gitops.cluster.memory import MemoryClusterPort
+from gitops.errors import ClusterError, SyncError
+from gitops.settings import Settings
+from gitops.sync.engine import SyncEngine
+from gitops.sync.store import MemoryOperationStore
+
+from .sync_support import (
+    RecordingPort,
+    inputs_from,
+    manifests,
+    operation,
+    run_operation,
+    simulate_controllers,
+    spec_for,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def memory() -> MemoryClusterPort:
+    return MemoryClusterPort()
+
+
+def make_engine(cluster: Any, clock: Clock | None = None, **settings: Any) -> SyncEngine:
+    return SyncEngine(
+        cluster,
+        MemoryOperationStore(),
+        settings=Settings(**settings),
+        poll_interval=0.0,
+        clock=clock or Clock(),
+    )
+
+
+def test_one_wave_per_step_in_order(memory: MemoryClusterPort) -> None:
+    port = RecordingPort(memory)
+    engine = make_engine(port)
+    spec = spec_for("demo", "apps")
+    desired = manifests("waves-three-configmaps.yaml")
+    engine.start(spec, operation())
+    seen = []
+    for _ in range(10):
+        result = engine.step(spec, inputs_from(port, spec, desired))
+        seen.append(list(port.writes))
+        if result.finished:
+            break
+    assert result.phase == "Succeeded", result.message
+    assert seen[0] == [("apply", "ConfigMap", "c-early")]
+    assert seen[1] == [("apply", "ConfigMap", "c-early"), ("apply", "ConfigMap", "b-middle")]
+    assert [w[2] for w in port.writes] == ["c-early", "b-middle", "a-late"]
+    state = result.state
+    assert state is not None and {r.status for r in state.sync_result.resources} == {"Synced"}
+    assert len(engine.store.history("demo")) == 1
+
+
+def test_presync_failure_stops_before_sync_and_runs_syncfail(memory: MemoryClusterPort) -> None:
+    engine = make_engine(memory)
+    spec = spec_for("demo", "apps")
+    engine.start(spec, operation())
+    result = run_operation(
+        engine, spec, manifests("presync-job-fails.yaml"), between=lambda _: simulate_controllers(memory)
+    )
+    assert result.phase == "Failed"
+    assert "migrate-" in result.message
+    kinds = {(k[1], k[3]) for k in memory.objects}
+    assert ("ConfigMap", "app-config") not in kinds, "the Sync phase never ran"
+    assert ("Job", "on-failure") in kinds, "the SyncFail hook ran"
+    assert result.state is not None
+    phases = {r.name: (r.hook_phase, r.sync_phase) for r in result.state.sync_result.resources}
+    assert phases["on-failure"] == ("Succeeded", "SyncFail")
+    assert engine.store.history("demo") == []
+
+
+def test_hooks_all_phases_and_delete_policy(memory: MemoryClusterPort) -> None:
+    port = RecordingPort(memory)
+    engine = make_engine(port)
+    spec = spec_for("demo", "apps")
+    engine.start(spec, operation())
+    result = run_operation(
+        engine,
+        spec,
+        manifests("hooks-every-phase-succeed.yaml"),
+        between=lambda _: simulate_controllers(memory),
+    )
+    assert result.phase == "Succeeded", result.message
+    creates = [w[2] for w in port.writes if w[0] in ("create", "apply")]
+    assert creates == ["pre", "settings", "during", "post"]
+    assert ("delete", "Job", "post") in port.writes, "HookSucceeded deletes the PostSync hook"
+    names = {k[3] for k in memory.objects}
+    assert "post" not in names and {"pre", "during", "settings"} <= names and "never-applied" not in names
+
+
+def test_repeating_a_step_after_a_crash_creates_nothing_twice(memory: MemoryClusterPort) -> None:
+    port = RecordingPort(memory)
+    engine = make_engine(port)
+    spec = spec_for("demo", "apps")
+    desired = manifests("postsync-after-healthy-deployment.yaml")
+    engine.start(spec, operation())
+    for _ in range(30):
+        before = engine.store.load("demo")
+        result = engine.step(spec, inputs_from(port, spec, desired))
+        simulate_controllers(memory)
+        if result.finished:
+            break
+        # Crash: the step's writes happened but its state save is lost; another process repeats it.
+        assert before is not None
+        engine.store.save("demo", before)
+        again = engine.step(spec, inputs_from(port, spec, desired))
+        assert again.phase == result.phase
+    assert result.phase == "Succeeded", result.message
+    creates = [w for w in port.writes if w[0] == "create"]
+    assert len(creates) == 1 and creates[0][2].startswith("smoke-test-"), port.writes
+
+
+def test_failed_apply_is_retried_with_backoff_then_fails(memory: MemoryClusterPort) -> None:
+    clock = Clock()
+    engine = make_engine(memory, clock)
+    spec = spec_for("demo", "apps", {"retry": {"limit": 2, "backoff": {"duration": "5s", "factor": 2}}})
+    desired = manifests("waves-three-configmaps.yaml")
+    original_apply = memory.apply
+
+    def rejecting(obj: dict, **kw: Any) -> dict:
+        if obj["metadata"]["name"] == "b-middle":
+            raise ClusterError("field is immutable", target="ConfigMap b-middle", code=422, reason="Invalid")
+        return original_apply(obj, **kw)
+
+    memory.apply = rejecting  # type: ignore[method-assign]
+    engine.start(spec, operation())
+    delays = []
+    for _ in range(20):
+        result = engine.step(spec, inputs_from(memory, spec, desired))
+        if result.finished:
+            break
+        if result.next_step_delay:
+            delays.append(result.next_step_delay)
+            clock.advance(result.next_step_delay)
+    assert result.phase == "Failed" and "b-middle" in result.message
+    assert result.state is not None and result.state.retry_count == 2
+    assert delays == [5, 10]
+
+
+def test_timeout_terminates_and_deletes_running_hooks(memory: MemoryClusterPort) -> None:
+    clock = Clock()
+    engine = make_engine(memory, clock, sync_timeout_seconds=30)
+    spec = spec_for("demo", "apps")
+    desired = manifests("hooks-every-phase-succeed.yaml")
+    engine.start(spec, operation())
+    result = engine.step(spec, inputs_from(memory, spec, desired))
+    assert result.phase == "Running" and ("batch", "Job", "apps", "pre") in memory.objects
+    result = engine.step(spec, inputs_from(memory, spec, desired))
+    assert "waiting for completion of hook Job/pre" in result.message
+    clock.advance(31)
+    result = engine.step(spec, inputs_from(memory, spec, desired))
+    assert result.finished and result.phase == "Failed" and "timed out after 30s" in result.message
+    assert not any(k[3] == "pre" for k in memory.objects), "the running hook was deleted"
+
+
+def test_terminate_on_request(memory: MemoryClusterPort) -> None:
+    engine = make_engine(memory)
+    spec = spec_for("demo", "apps")
+    desired = manifests("hooks-every-phase-succeed.yaml")
+    engine.start(spec, operation())
+    engine.step(spec, inputs_from(memory, spec, desired))
+    assert engine.request_termination("demo")
+    result = engine.step(spec, inputs_from(memory, spec, desired))
+    assert result.phase == "Failed" and "terminated" in result.message
+    assert not any(k[3] == "pre" for k in memory.objects)
+    assert not engine.request_termination("demo")
+
+
+def test_throttling_waits_retry_after_without_failing(memory: MemoryClusterPort) -> None:
+    engine = make_engine(memory)
+    spec = spec_for("demo", "apps")
+    desired = manifests("waves-three-configmaps.yaml")
+    original_apply = memory.apply
+    failures = [ClusterError("throttled", code=429, retry_after=3), ClusterError("unavailable", code=503)]
+
+    def flaky(obj: dict, **kw: Any) -> dict:
+        if failures and not kw.get("dry_run"):
+            raise failures.pop(0)
+        return original_apply(obj, **kw)
+
+    memory.apply = flaky  # type: ignore[method-assign]
+    engine.start(spec, operation())
+    first = engine.step(spec, inputs_from(memory, spec, desired))
+    assert first.phase == "Running" and first.next_step_delay == 3 and "429" in first.message
+    second = engine.step(spec, inputs_from(memory, spec, desired))
+    assert second.next_step_delay == 2 and "503" in second.message, (
+        "second consecutive transient error: 1 s * 2^1"
+    )
+    assert run_operation(engine, spec, desired).phase == "Succeeded"
+
+
+def test_dry_run_changes_nothing_and_dry_run_errors_fail_the_operation(memory: MemoryClusterPort) -> None:
+    engine = make_engine(memory)
+    spec = spec_for("demo", "apps")
+    desired = manifests("waves-three-configmaps.yaml")
+    engine.start(spec, operation(dry_run=True))
+    result = run_operation(engine, spec, desired)
+    assert result.phase == "Succeeded" and "dry run" in result.message and memory.objects == {}
+    assert engine.store.history("demo") == []
+    broken = [
+        *copy.deepcopy(desired),
+        {"apiVersion": "nope.example/v1", "kind": "Thing", "metadata": {"name": "t"}},
+    ]
+    engine.start(spec, operation())
+    result = run_operation(engine, spec, broken)
+    assert result.phase == "Failed" and "dry run" in result.message and memory.objects == {}
+
+
+def test_start_refuses_while_an_operation_runs(memory: MemoryClusterPort) -> None:
+    engine = make_engine(memory)
+    spec = spec_for("demo", "apps")
+    engine.start(spec, operation())
+    with pytest.raises(SyncError, match="in progress"):
+        engine.start(spec, operation())
