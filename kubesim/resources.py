@@ -243,10 +243,12 @@ class Registry:
     def __init__(self, types: Iterable[ResourceType] = BUILTINS) -> None:
         self._by_gvr: dict[tuple[str, str, str], ResourceType] = {}
         self._group_versions: dict[str, list[str]] = {}  # group -> versions, preferred first
+        self.generation = 0  # bumped on every change: caches of discovery documents key on it
         for rt in types:
             self.add(rt)
 
     def add(self, rt: ResourceType, *, preferred: bool = False) -> None:
+        self.generation += 1
         self._by_gvr[(rt.group, rt.version, rt.plural)] = rt
         versions = self._group_versions.setdefault(rt.group, [])
         if rt.version not in versions:
@@ -257,6 +259,7 @@ class Registry:
 
     def remove_resource(self, group: str, plural: str) -> None:
         """Stop serving (group, plural) in every version; forgets versions left with nothing."""
+        self.generation += 1
         for key in [k for k in self._by_gvr if k[0] == group and k[2] == plural]:
             del self._by_gvr[key]
         served = {k[1] for k in self._by_gvr if k[0] == group}
@@ -267,6 +270,7 @@ class Registry:
             self._group_versions.pop(group, None)
 
     def set_version_order(self, group: str, versions: list[str]) -> None:
+        self.generation += 1
         current = self._group_versions.get(group, [])
         ordered = [v for v in versions if v in current] + [v for v in current if v not in versions]
         if ordered:

@@ -84,6 +84,12 @@ class KubeApp:
             return
         if method not in ("GET", "HEAD"):
             raise ApiError(405, "the server does not allow this method on the requested resource")
+        if route is None and path.startswith("/openapi/"):
+            doc = openapi_document(self.api.registry, path)
+            if doc is None:
+                raise ApiError(404, "the server could not find the requested resource", details={})
+            await respond(send, 200, doc)
+            return
         body = self._static(route, path)
         if body is None:
             raise ApiError(404, "the server could not find the requested resource", details={})
@@ -99,8 +105,6 @@ class KubeApp:
                 return discovery.VERSION_INFO
             if path in _HEALTH or path.rstrip("/") in _HEALTH:
                 return b"ok"
-            if path.startswith("/openapi/"):
-                return openapi_document(registry, path)
             return None
         if route.kind == "versions":
             return discovery.api_versions(self.server_address)
