@@ -35,6 +35,10 @@ class Keys:
         """Rendered, compressed, HMAC-authenticated manifests for one (repo, commit, path, params, tools)."""
         return self._k("manifests", cache_digest)
 
+    def manifests_render_lock(self, cache_digest: str) -> str:
+        """Held while one worker renders (cache_digest), so others wait for its entry instead."""
+        return self._k("manifests-lock", cache_digest)
+
     # --- coordination (workers) ---
     def app_lock(self, app: str) -> str:
         return self._k("lock", "app", app)

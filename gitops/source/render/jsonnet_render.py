@@ -1,0 +1,116 @@
+"""Jsonnet rendering with the `jsonnet` PyPI package, in a killable subprocess.
+
+`render_jsonnet_files` evaluates a directory app's `.jsonnet` files with Argo CD's
+`directory.jsonnet` settings (extVars, tlas, libs; `$ARGOCD_APP_*` substituted in values). The
+evaluation runs in `python -m gitops.source.render.jsonnet_render` under process.run_tool, so the
+render timeout kills a runaway program; its import callback confines every import (and `libs`)
+to the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from gitops.errors import RenderError
+from gitops.source.render.job import RenderJob, envsubst
+from gitops.source.render.process import run_tool
+from gitops.source.render.safety import confine
+
+
+def render_jsonnet_files(job: RenderJob, files: list[Path]) -> tuple[dict[str, Any], set[str]]:
+    """Evaluate each file; returns ({display path: JSON value}, repository files imported)."""
+    jsonnet = job.source.directory.jsonnet if job.source.directory else None
+    env = job.env()
+    libs = [
+        str(confine(job.repo_root, lib, app=job.app, what=f"directory.jsonnet.libs[{i}]"))
+        for i, lib in enumerate(jsonnet.libs if jsonnet else [])
+    ]
+    request = {
+        "root": os.path.realpath(job.repo_root),
+        "files": [os.path.realpath(f) for f in files],
+        "ext_vars": {
+            v.name: envsubst(v.value, env) for v in (jsonnet.ext_vars if jsonnet else []) if not v.code
+        },
+        "ext_codes": {
+            v.name: envsubst(v.value, env) for v in (jsonnet.ext_vars if jsonnet else []) if v.code
+        },
+        "tla_vars": {v.name: envsubst(v.value, env) for v in (jsonnet.tlas if jsonnet else []) if not v.code},
+        "tla_codes": {v.name: envsubst(v.value, env) for v in (jsonnet.tlas if jsonnet else []) if v.code},
+        "libs": libs,
+    }
+    out = run_tool(
+        [sys.executable, "-m", "gitops.source.render.jsonnet_render"],
+        app=job.app,
+        target=job.display(files[0]) if len(files) == 1 else f"{len(files)} jsonnet files",
+        cwd=job.app_dir,
+        timeout=job.settings.timeout_seconds,
+        max_output_bytes=job.settings.limits.max_manifest_bytes * 2,
+        stdin=json.dumps(request).encode(),
+        name="jsonnet",
+        hide_paths=job.hidden_paths(),
+    )
+    reply = json.loads(out)
+    if "error" in reply:
+        raise RenderError(
+            f"jsonnet: {reply['error']}",
+            app=job.app,
+            target=reply.get("file"),
+            hint="fix the jsonnet program",
+        )
+    values = {job.display(path): json.loads(text) for path, text in reply["outputs"].items()}
+    return values, set(reply["imports"])
+
+
+def _worker(request: dict[str, Any]) -> dict[str, Any]:
+    import _jsonnet
+
+    root: str = request["root"]
+    imports: set[str] = set()
+
+    def inside(path: str) -> bool:
+        real = os.path.realpath(path)
+        return real == root or real.startswith(root + os.sep)
+
+    def import_callback(base: str, rel: str) -> tuple[str, bytes]:
+        if os.path.isabs(rel):
+            raise RuntimeError(f"import {rel!r}: absolute imports are not allowed")
+        for directory in [base, *request["libs"]]:
+            candidate = os.path.normpath(os.path.join(directory, rel))
+            if not os.path.isfile(candidate):
+                continue
+            if not inside(candidate):
+                raise RuntimeError(f"import {rel!r} resolves outside the repository")
+            imports.add(os.path.relpath(os.path.realpath(candidate), root))
+            with open(candidate, "rb") as handle:
+                return candidate, handle.read()
+        raise RuntimeError(f"import {rel!r} not found")
+
+    outputs: dict[str, str] = {}
+    for path in request["files"]:
+        try:
+            outputs[path] = _jsonnet.evaluate_file(
+                path,
+                ext_vars=request["ext_vars"],
+                ext_codes=request["ext_codes"],
+                tla_vars=request["tla_vars"],
+                tla_codes=request["tla_codes"],
+                import_callback=import_callback,
+            )
+        except RuntimeError as exc:
+            message = str(exc).replace(root + os.sep, "")
+            return {"error": message.strip(), "file": os.path.relpath(path, root)}
+    return {"outputs": outputs, "imports": sorted(imports)}
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.buffer.read())
+    sys.stdout.write(json.dumps(_worker(request)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
