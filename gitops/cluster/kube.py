@@ -2,7 +2,8 @@
 
 The only module that imports `kubernetes`. Discovery is cached per port instance (one port per
 cluster, kept for the life of the worker process); unknown kinds are remembered as unknown for a
-few seconds so a broken manifest does not re-run discovery on every lookup. Bodies are decoded with
+few seconds so a broken manifest does not re-run discovery on every lookup. HTTP-level retries are
+limited to connection failures: a 429/503 surfaces at once as a ClusterError with `retry_after`. Bodies are decoded with
 orjson straight from the response (no ResourceInstance wrapping). Every API error becomes a
 `ClusterError` naming the resource, with `code`, `reason` and (429/503) `retry_after`.
 """
@@ -25,6 +26,7 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError, ResourceNotUniqueError
+from urllib3.util.retry import Retry
 
 from gitops.cluster.port import PROPAGATION_POLICIES, CallCounter, Obj, ResourceInfo
 from gitops.errors import ClusterError
@@ -87,6 +89,7 @@ class KubeClusterPort:
             return original_call(*args, **kwargs)
 
         api_client.call_api = counted_call  # type: ignore[method-assign]
+        _no_status_retries(api_client)
 
     @classmethod
     def from_kubeconfig(
@@ -325,6 +328,24 @@ class KubeClusterPort:
             except ClusterError as exc:
                 if exc.code != 404:
                     raise
+
+
+def _no_status_retries(api_client: k8s_client.ApiClient) -> None:
+    """urllib3's default retries a 429/503 after sleeping its Retry-After, hiding throttling from the
+    engine (which must back off itself) and blocking the worker: retry only connection failures (and
+    read failures of idempotent methods), never on a status."""
+    pool_manager = api_client.rest_client.pool_manager
+    pool_manager.connection_pool_kw["retries"] = Retry(
+        total=2,
+        connect=2,
+        read=2,
+        redirect=0,
+        status=0,
+        other=0,
+        status_forcelist=(),
+        respect_retry_after_header=False,
+    )
+    pool_manager.clear()
 
 
 def _unknown_kind(api_version: str, kind: str, cluster: str) -> ClusterError:
