@@ -111,3 +111,19 @@ class SyncError(BosunError):
 
 class LockLostError(BosunError):
     """This worker no longer holds the app lock; its writes are rejected by the fencing number."""
+
+
+class WebhookError(BosunError):
+    """A webhook delivery was refused; nothing was enqueued."""
+
+
+class WebhookAuthError(WebhookError):
+    """The delivery's signature or token is missing, malformed or wrong (HTTP 401)."""
+
+
+class WebhookPayloadError(WebhookError):
+    """The delivery's body or headers cannot be read (HTTP 400)."""
+
+
+class WebhookTooLargeError(WebhookError):
+    """The delivery's body exceeds the configured cap (HTTP 413)."""

@@ -79,6 +79,10 @@ class Keys:
         """Claimed by the first beat tick that enqueues the app for this refresh slot."""
         return self._k("due", app, str(slot))
 
+    def sync_pending(self, app: str) -> str:
+        """Set while a sync step of the app is queued, so an operation runs as one chain of steps."""
+        return self._k("pending", "sync", app)
+
     def self_heal_attempts(self, app: str) -> str:
         """Consecutive self-heal syncs of the app (drives the 2 s x 3^n backoff)."""
         return self._k("selfheal", app)

@@ -6,6 +6,8 @@ the task. The task calls `take` first thing, so a trigger arriving while it work
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import redis
 
 from gitops.coordination.scripts import load_script
@@ -16,12 +18,16 @@ HARD = "hard"
 
 
 class RefreshRequests:
-    """Per-app pending-refresh markers (`Keys.refresh_pending`) with a TTL covering lost messages."""
+    """Per-app pending markers (`Keys.refresh_pending`, or `Keys.sync_pending` for sync steps) with a
+    TTL covering lost messages."""
 
-    def __init__(self, client: redis.Redis, keys: Keys, ttl_seconds: int = 600) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: Keys, ttl_seconds: int = 600, key: Callable[[str], str] | None = None
+    ) -> None:
         self.client = client
         self.keys = keys
         self.ttl_seconds = ttl_seconds
+        self.key = key or keys.refresh_pending
         self._request = load_script(client, "refresh_request")
 
     def request(self, app: str, hard: bool = False) -> bool:
@@ -30,17 +36,17 @@ class RefreshRequests:
         A hard request upgrades an already-queued normal one instead of queueing another.
         """
         mode = HARD if hard else NORMAL
-        return bool(int(self._request(keys=[self.keys.refresh_pending(app)], args=[mode, self.ttl_seconds])))
+        return bool(int(self._request(keys=[self.key(app)], args=[mode, self.ttl_seconds])))
 
     def take(self, app: str) -> str | None:
         """Consume the marker at the start of a refresh: "hard", "normal", or None if none was set."""
-        value = self.client.getdel(self.keys.refresh_pending(app))
+        value = self.client.getdel(self.key(app))
         return str(value) if value is not None else None
 
     def pending(self, app: str) -> str | None:
-        value = self.client.get(self.keys.refresh_pending(app))
+        value = self.client.get(self.key(app))
         return str(value) if value is not None else None
 
     def cancel(self, app: str) -> None:
         """Remove the marker (used when enqueueing failed, so the next trigger retries)."""
-        self.client.delete(self.keys.refresh_pending(app))
+        self.client.delete(self.key(app))

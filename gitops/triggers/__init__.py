@@ -1,0 +1,1 @@
+"""Pure logic of what triggers a refresh: Git push events and matching them to apps, and beat due slots."""

@@ -1,0 +1,1 @@
+"""Bosun's HTTP server: `/api/webhook`, `/healthz`, `/metrics` and the v1 applications API."""

@@ -1,0 +1,59 @@
+"""The body of `bosun.refresh`: coordination around one reconcile of one app.
+
+Take the pending marker; read the Application; take the app lock (fence floor from durable status);
+while the lease is renewed, let the Reconciler compute status; write it hot (fenced in Lua) and
+durable (fenced in the resource); record an event; start an automated sync when asked. A busy lock
+means another worker is on the app: the refresh is re-requested for later, never waited for.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Celery
+
+from gitops.errors import LockLostError
+from gitops.registry import durable_fence
+from workers.context import WorkerContext
+from workers.enqueue import request_refresh, request_sync_step
+
+log = logging.getLogger(__name__)
+SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
+REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
+
+
+def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bosun") -> str:
+    """Refresh one app; returns what happened: refreshed, busy, gone, skipped or fenced."""
+    mode = ctx.refreshes.take(app_name)
+    resource = ctx.registry.application(app_name)
+    if resource is None:
+        ctx.hot.forget(app_name)
+        return "gone"
+    annotations = (resource.get("metadata") or {}).get("annotations") or {}
+    if str(annotations.get(SKIP_RECONCILE, "")).lower() == "true":
+        return "skipped"
+    hard = mode == "hard" or annotations.get(REFRESH_ANNOTATION) == "hard"
+    lease = ctx.locks.acquire(app_name, fence_floor=durable_fence(resource))
+    if lease is None:
+        request_refresh(
+            celery, ctx.refreshes, app_name, hard=hard, countdown=ctx.settings.lock_ttl_seconds / 3
+        )
+        return "busy"
+    try:
+        with ctx.locks.keep(lease) as keeper:
+            outcome = ctx.reconciler.refresh(resource, hard=hard)
+            keeper.check()
+            ctx.hot.write(lease, outcome.status)
+            ctx.registry.write_status(app_name, outcome.status, lease.fence)
+    except LockLostError as exc:
+        log.info("%s", exc)
+        ctx.events.record(app_name, "refresh-fenced", exc.message, by=by)
+        return "fenced"
+    if REFRESH_ANNOTATION in annotations:
+        ctx.registry.patch(app_name, {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}})
+    ctx.events.record(
+        app_name, "refreshed", outcome.summary or ("hard refresh" if hard else "refresh"), by=by
+    )
+    if outcome.start_sync:
+        request_sync_step(celery, ctx.sync_steps, app_name)
+    return "refreshed"
