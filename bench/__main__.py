@@ -10,6 +10,7 @@ import sys
 # scenario name -> module in bench/ exposing `add_arguments(parser)` and `run(args) -> dict`
 SCENARIOS = {
     "kubesim": "bench.kubesim_bench",
+    "source": "bench.source_bench",
 }
 
 

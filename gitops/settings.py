@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     revision_cache_seconds: int = Field(
         180, ge=0, description="How long a resolved (repo, ref) is cached; 0 disables"
     )
+    git_timeout_seconds: float = Field(
+        90.0, gt=0, description="Time limit of one git command (ls-remote, fetch)"
+    )
+    git_cache_max_bytes: int = Field(
+        10 * 1024**3,
+        gt=0,
+        description="Mirrors and snapshots above this size are evicted, least recently used first",
+    )
+    git_cache_max_age_seconds: int = Field(
+        7 * 86400, gt=0, description="Mirrors and snapshots unused for this long are evicted"
+    )
+    git_credentials: SecretStr = Field(
+        SecretStr(""),
+        description="JSON list of git credentials ({url, username, password, sshPrivateKey, kind})",
+    )
+    ssh_known_hosts_file: str | None = Field(None, description="known_hosts file for SSH repositories")
     manifest_cache_hmac_key: SecretStr = Field(
         SecretStr(""), description="HMAC key authenticating manifest cache entries"
     )

@@ -12,6 +12,7 @@ and says what to do. Every message passes through `redact()` with the credential
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import git
 from gitops.errors import GitAuthError, GitError
 from gitops.source.credentials import RepoCredentials, git_auth_env, with_url_credentials
 from gitops.source.repo_url import redact, validate
+
+log = logging.getLogger(__name__)
 
 _AUTH_MARKERS = (
     "authentication failed",
@@ -65,9 +68,13 @@ class GitRunner:
         action: str,
         cwd: Path | None = None,
         extra_env: Mapping[str, str] | None = None,
+        quiet: bool = False,
     ) -> str:
-        """stdout of `git ARGS`; GitError (redacted, naming `repo_url` and a fix) on failure."""
+        """stdout of `git ARGS`; GitError (redacted, naming `repo_url` and a fix) on failure.
+
+        Failures are logged (redacted) unless `quiet` (probes whose failure is an answer)."""
         secrets = creds.secrets() if creds else ()
+        log.debug("running %s for %s", action, redact(repo_url, secrets))
         with git_auth_env(creds, self.known_hosts_file) as env:
             if extra_env:
                 env.update(extra_env)
@@ -80,7 +87,10 @@ class GitRunner:
                     stdout_as_string=True,
                 )
             except git.exc.GitCommandError as exc:
-                raise self._error(exc, repo_url, action, secrets) from None
+                error = self._error(exc, repo_url, action, secrets)
+                if not quiet:
+                    log.warning("%s", error)
+                raise error from None
             except git.exc.GitCommandNotFound:
                 raise GitError(
                     "the git binary was not found",

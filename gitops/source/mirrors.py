@@ -24,6 +24,7 @@ Layout under `cache_dir` (one per host; every worker process of the host shares 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -42,6 +43,7 @@ from gitops.source.git_metrics import GitMetrics
 from gitops.source.git_remote import GitRunner
 from gitops.source.repo_url import redact, repo_digest, validate
 
+log = logging.getLogger(__name__)
 _HEX = re.compile(r"^[0-9a-fA-F]{7,40}$")
 _STALE_TMP_SECONDS = 3600.0
 
@@ -203,21 +205,27 @@ class Mirrors:
             )
         return sha
 
-    def _git_local(self, repo_url: str, args: list[str], extra_env: dict[str, str] | None = None) -> str:
+    def _git_local(
+        self, repo_url: str, args: list[str], extra_env: dict[str, str] | None = None, quiet: bool = False
+    ) -> str:
         mirror = self.mirror_path(repo_url)
+        verb = next((a for a in args if not a.startswith("-") and "=" not in a), "git")
         return self.runner.run(
             ["--git-dir", str(mirror), *args],
             repo_url=repo_url,
             creds=None,
-            action="git",
+            action=f"git {verb} in the local mirror",
             extra_env=extra_env,
+            quiet=quiet,
         )
 
     def _present(self, repo_url: str, sha: str) -> str | None:
         if not self.mirror_path(repo_url).is_dir():
             return None
         try:
-            out = self._git_local(repo_url, ["rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"]).strip()
+            out = self._git_local(
+                repo_url, ["rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"], quiet=True
+            ).strip()
         except GitError:
             return None
         return out if len(out) == 40 else None
@@ -242,6 +250,7 @@ class Mirrors:
     def _fetch(self, repo_url: str, creds: RepoCredentials | None, refspecs: list[str]) -> None:
         url, creds = with_url_credentials(validate(repo_url), creds)
         self.metrics.inc("git_requests_total", type="fetch")
+        log.info("fetching %s from %s", " ".join(refspecs), redact(url))
         started = time.monotonic()
         try:
             self.runner.run(

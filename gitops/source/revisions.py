@@ -25,6 +25,7 @@ targets with one ls-remote. `ttl_seconds == 0` disables caching.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -43,6 +44,7 @@ from gitops.source.git_metrics import GitMetrics
 from gitops.source.repo_url import redact, repo_digest
 from gitops.source.semver_constraints import highest_matching, parse_constraint, parse_version
 
+log = logging.getLogger(__name__)
 _FULL_SHA = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHORT_SHA = re.compile(r"^[0-9a-fA-F]{7,39}$")
 SYMREF_PREFIX = "ref: "
@@ -301,6 +303,7 @@ class RevisionResolver:
     def _list_and_store(self, repo_url: str, digest: str, creds: RepoCredentials | None) -> _RefList:
         fetched_at = self._clock()
         self.metrics.inc("git_requests_total", type="ls-remote")
+        log.info("listing refs of %s", redact(repo_url))
         started = time.monotonic()
         try:
             refs = self._remote.ls_remote(repo_url, creds)
