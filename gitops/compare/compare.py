@@ -44,6 +44,7 @@ class CompareSettings:
     field_manager: str = "bosun"
     tracking_annotation: str = DEFAULT_TRACKING_ANNOTATION
     server_side_diff: bool = True
+    cheap_proof: bool = True  # False: every existing resource gets the dry-run diff (tests, bench)
 
 
 def _fingerprint(target: Obj, rules: tuple[IgnoreRule, ...]) -> str:
@@ -102,7 +103,7 @@ class _Comparer:
                 return cached.synced, cached.diff, ""
         checked = desired_for_check(target.obj, target.namespaced)
         live_checked = strip_ignored(live, rules, live) if rules else live
-        if proves_synced(
+        if self.settings.cheap_proof and proves_synced(
             target.obj,
             live_checked,
             target.namespaced,

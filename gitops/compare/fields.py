@@ -60,7 +60,12 @@ def manager_fields(
 
 
 def _item_matches(item: Any, keys: dict[str, Any]) -> bool:
-    return isinstance(item, dict) and all(item.get(k) == v for k, v in keys.items())
+    """The list item named by a `k:` step. A key field the item leaves out matches too (the server
+    defaulted it, e.g. `protocol: TCP` of ports), as long as one key field is present and equal."""
+    if not isinstance(item, dict):
+        return False
+    present = [k for k in keys if k in item]
+    return bool(present) and all(item[k] == keys[k] for k in present)
 
 
 def _child(node: Any, step: Step) -> tuple[bool, Any]:
