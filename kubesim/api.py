@@ -608,6 +608,10 @@ class Api:
     def _finish_update(
         self, rt: ResourceType, old: Obj, new: Obj, dry_run: bool, subresource: str | None
     ) -> Obj:
+        result = self._store_update(rt, old, new, dry_run)
+        return scale_of(rt, result) if subresource == "scale" else result
+
+    def _store_update(self, rt: ResourceType, old: Obj, new: Obj, dry_run: bool) -> Obj:
         if _same(old, new):
             return meta.clone(self.present(rt, old))
         if dry_run:

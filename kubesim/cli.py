@@ -32,7 +32,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--controller-delay", type=float, default=0.2, help="seconds before simulated progress"
     )
-    serve.add_argument("--no-controllers", action="store_true", help="do not run simulated controllers")
+    serve.add_argument(
+        "--no-controllers", action="store_true", help="start with the simulated controllers paused"
+    )
     serve.add_argument("--watch-window", type=int, default=10_000, help="events kept for watch replay")
     serve.add_argument("--bookmark-interval", type=float, default=1.0, help="seconds between watch BOOKMARKs")
     serve.add_argument("--cpu", type=int, default=None, help="pin the server to this CPU core")

@@ -72,8 +72,11 @@ def build_stack(options: ServerOptions, api: Api, server_address: str) -> tuple[
     app: Any = KubeApp(api, server_address=server_address, bookmark_interval=options.bookmark_interval)
     controllers = None
     ctl_mod = _optional("kubesim.controllers")
-    if ctl_mod is not None and options.controllers and hasattr(ctl_mod, "start"):
-        controllers = ctl_mod.start(api, delay=options.controller_delay)
+    if ctl_mod is not None and hasattr(ctl_mod, "ControllerManager"):
+        controllers = ctl_mod.ControllerManager(
+            api, delay=options.controller_delay, paused=not options.controllers
+        )
+        controllers.start()
     faults = _optional("kubesim.middleware.faults")
     if faults is not None and hasattr(faults, "wrap"):
         app = faults.wrap(app, api=api, controllers=controllers)
