@@ -78,7 +78,7 @@ def item_elements(items: list[Any], schema: FieldSchema, prefix: Path, strict: b
         for element in out:
             if element in seen:
                 raise FieldSetError(
-                    f"{path_string(prefix)}: duplicate entries for key {element_string(element)[1:]}"
+                    f"{path_string(prefix)}: duplicate entries for key {element_string(element)}"
                 )
             seen.add(element)
     return out

@@ -36,7 +36,7 @@ from kubesim.apply.managed_fields import (
     identity,
 )
 from kubesim.apply.merge import merge_objects
-from kubesim.apply.skeletons import empty_object
+from kubesim.apply.skeletons import empty_object, with_zero_values
 from kubesim.errors import ApiError, bad_request
 from kubesim.patching.patch_keys import ResourceLike, root_schema
 
@@ -266,6 +266,7 @@ def record_update(
         old_body = empty_object(rt)
     else:
         old_body, raw_old = _without_managed_fields(old)
+        old_body = with_zero_values(old_body, rt)
     managers: Managers = {}
     if raw_new and not subresource:
         try:

@@ -61,3 +61,19 @@ def empty_object(rt: ResourceLike) -> dict[str, Any]:
     if key in _SPEC_ONLY:
         return {"metadata": {}, "spec": {}}
     return {"metadata": {}}
+
+
+def _overlay(zero: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    out = dict(obj)
+    for key, value in zero.items():
+        if key not in out:
+            out[key] = value
+        elif isinstance(value, dict) and isinstance(out[key], dict):
+            out[key] = _overlay(value, out[key])
+    return out
+
+
+def with_zero_values(obj: dict[str, Any], rt: ResourceLike) -> dict[str, Any]:
+    """obj as the real server holds it: the zero-value structs of its kind present (obj is not changed)."""
+    zero = empty_object(rt)
+    return _overlay(zero, obj) if zero else obj
