@@ -1,11 +1,12 @@
 """Repository URLs: normalising for matching, identity for caches, and redaction of credentials.
 
 - `normalize(url)`: the form two URLs of one repository share, for matching (webhooks, AppProject
-  sourceRepos, repo-creds lookups): `host/path`, host lower-cased, no scheme, user, port or `.git`.
+  sourceRepos, repo-creds lookups): `host/path`, lower-cased, no scheme, user, port or `.git`.
   `https://GitHub.com/org/repo.git`, `ssh://git@github.com:22/org/repo` and `git@github.com:org/repo`
   all give `github.com/org/repo`.
 - `canonical(url)` / `repo_digest(url)`: the identity of a repository for caches and mirrors; like
-  `normalize` but keeps a non-default port (two servers on one host are different repositories).
+  `normalize` but keeps a non-default port (two servers on one host are different repositories)
+  and the path's case (some servers are case-sensitive).
 - `strip_userinfo(url) -> (url, username, password)`: credentials embedded in a URL, taken out.
 - `redact(text, secrets=())`: removes userinfo, token query parameters and auth headers from URLs
   anywhere in a string, plus any literal secret given. Every git error message passes through it.
@@ -81,9 +82,10 @@ def _clean_path(path: str) -> str:
 
 
 def normalize(url: str) -> str:
-    """Matching form `host/path` (host lower-cased; scheme, user, port and `.git` ignored)."""
+    """Matching form `host/path`, lower-cased like Argo CD's NormalizeGitURL and its case-insensitive
+    webhook match; scheme, user, port and `.git` ignored."""
     _scheme, host, _port, path = _parts(url)
-    return f"{host}/{_clean_path(path)}"
+    return f"{host}/{_clean_path(path)}".lower()
 
 
 def canonical(url: str) -> str:

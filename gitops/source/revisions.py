@@ -20,11 +20,15 @@ any worker: the whole ref list is cached per repo (`Keys.git_refs`), each resolu
 ref) (`Keys.revision`) for the rest of that list's lifetime, and a cold cache is filled by a single
 caller (`Keys.git_refs_lock`) while the others wait for its answer. `force=True` (hard refresh,
 webhook) lists the refs again and rewrites both. `refresh(repo_url, targets)` does that for many
-targets with one ls-remote. `ttl_seconds == 0` disables caching.
+targets with one ls-remote. `ttl_seconds == 0` disables caching. With `hmac_key` (pass the
+manifest-cache key), entries are HMAC-SHA256 authenticated and bound to their key: a process that
+can write to Redis cannot point an app at another commit (entries failing the check are ignored).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import threading
@@ -194,8 +198,10 @@ class RevisionResolver:
         clock: Callable[[], float] = time.time,
         lock_seconds: float = 60.0,
         poll_seconds: float = 0.02,
+        hmac_key: bytes = b"",
     ) -> None:
         self._cache = cache
+        self._hmac_key = hmac_key
         self._remote = remote
         self._ttl = float(ttl_seconds)
         self.metrics = metrics or GitMetrics()
@@ -222,7 +228,8 @@ class RevisionResolver:
         if force:
             return self.refresh(repo_url, [target], creds=creds)[target]
         if self._ttl > 0:
-            cached = self._cache.get(self._keys.revision(digest, target))
+            key = self._keys.revision(digest, target)
+            cached = self._open(key, self._cache.get(key))
             if cached is not None:
                 self.metrics.inc("revision_cache_total", result="hit")
                 return Resolved.from_bytes(cached)
@@ -248,7 +255,31 @@ class RevisionResolver:
     def _remember(self, digest: str, target: str, resolved: Resolved, fetched_at: float) -> None:
         remaining = self._ttl - (self._clock() - fetched_at)
         if self._ttl > 0 and remaining > 0:
-            self._cache.set(self._keys.revision(digest, target), resolved.to_bytes(), remaining)
+            key = self._keys.revision(digest, target)
+            self._cache.set(key, self._seal(key, resolved.to_bytes()), remaining)
+
+    def _seal(self, key: str, payload: bytes) -> bytes:
+        if not self._hmac_key:
+            return payload
+        mac = hmac.new(self._hmac_key, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
+        return mac.encode() + payload
+
+    def _open(self, key: str, data: bytes | None) -> bytes | None:
+        """The payload of a cache entry, or None when absent or (with an HMAC key) not authentic."""
+        if data is None or not self._hmac_key:
+            return data
+        mac, payload = data[:64], data[64:]
+        expected = (
+            hmac.new(self._hmac_key, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
+        )
+        if hmac.compare_digest(mac, expected):
+            return payload
+        self.metrics.inc("revision_cache_total", result="rejected")
+        log.warning(
+            "ignored a revision cache entry with a bad HMAC (%s): was the cache written by another party?",
+            key,
+        )
+        return None
 
     def _local_lock(self, digest: str) -> threading.Lock:
         with self._local_locks_guard:
@@ -257,7 +288,8 @@ class RevisionResolver:
     def _cached_list(self, digest: str) -> _RefList | None:
         if self._ttl <= 0:
             return None
-        data = self._cache.get(self._keys.git_refs(digest))
+        key = self._keys.git_refs(digest)
+        data = self._open(key, self._cache.get(key))
         if data is None:
             return None
         raw = orjson.loads(data)
@@ -314,6 +346,7 @@ class RevisionResolver:
             self.metrics.inc("git_request_seconds_total", time.monotonic() - started, type="ls-remote")
         ref_list = _RefList(fetched_at, refs)
         if self._ttl > 0:
+            key = self._keys.git_refs(digest)
             payload = orjson.dumps({"fetched_at": fetched_at, "refs": refs})
-            self._cache.set(self._keys.git_refs(digest), payload, self._ttl)
+            self._cache.set(key, self._seal(key, payload), self._ttl)
         return ref_list

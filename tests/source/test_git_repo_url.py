@@ -27,8 +27,9 @@ def test_every_spelling_normalises_alike(url: str) -> None:
     assert normalize(url) == "github.com/argoproj/argocd-example-apps"
 
 
-def test_path_case_is_kept_and_ports_matter_for_identity_only() -> None:
-    assert normalize("https://h/Org/Repo") == "h/Org/Repo"
+def test_matching_ignores_case_identity_keeps_path_case_and_ports() -> None:
+    assert normalize("https://H/Org/Repo") == normalize("https://h/org/repo") == "h/org/repo"
+    assert canonical("https://H/Org/Repo") == "h/Org/Repo"
     assert normalize("http://127.0.0.1:8001/a.git") == normalize("http://127.0.0.1:8002/a.git")
     assert canonical("http://127.0.0.1:8001/a.git") != canonical("http://127.0.0.1:8002/a.git")
     assert canonical("https://h:443/a.git") == canonical("https://h/a") == canonical("git@h:a.git")

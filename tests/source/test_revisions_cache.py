@@ -172,3 +172,32 @@ def _git_env() -> dict[str, str]:
     from gitserver import GIT_ENV
 
     return {**os.environ, **GIT_ENV}
+
+
+def test_forged_cache_entries_are_ignored_with_an_hmac_key(git_server: GitServer) -> None:
+    shas = _repo(git_server)
+    url = git_server.url("mono")
+    cache = MemoryCache()
+    resolver = RevisionResolver(cache, GitRemote(), ttl_seconds=180, hmac_key=b"k" * 32)
+    assert resolver.resolve(url, "main").sha == shas["main"]
+    digest = repo_digest(url)
+    evil = "e" * 40
+    # an attacker with write access to the cache points main at another commit, in both entries
+    cache.set(
+        Keys().revision(digest, "main"),
+        b'{"sha":"%s","ref":"refs/heads/main","kind":"branch"}' % evil.encode(),
+        180,
+    )
+    cache.set(
+        Keys().git_refs(digest), b'{"fetched_at":1e12,"refs":{"refs/heads/main":"%s"}}' % evil.encode(), 180
+    )
+    assert resolver.resolve(url, "main").sha == shas["main"]
+    assert resolver.metrics.value("revision_cache_total", result="rejected") >= 2
+    assert git_server.requests("mono") == 2  # the forged entries cost a fresh ls-remote, nothing else
+    unsigned = RevisionResolver(cache, GitRemote(), ttl_seconds=180)
+    cache.set(
+        Keys().revision(digest, "dev"),
+        b'{"sha":"%s","ref":"refs/heads/dev","kind":"branch"}' % evil.encode(),
+        180,
+    )
+    assert unsigned.resolve(url, "dev").sha == evil  # without a key the cache is trusted (documented)
