@@ -32,11 +32,15 @@ class KubesimServer:
 
     def api_client(self, token: str | None = None) -> Any:
         """A `kubernetes.client.ApiClient` configured from the kubeconfig (optionally with another token)."""
+        from kubernetes import client as k8s
         from kubernetes import config
 
-        client = config.new_client_from_config(config_file=str(self.kubeconfig), context="kubesim")
+        configuration = k8s.Configuration()
+        config.load_kube_config(str(self.kubeconfig), context="kubesim", client_configuration=configuration)
         if token is not None:
-            client.configuration.api_key = {"authorization": f"Bearer {token}"}
+            configuration.refresh_api_key_hook = None  # would reload the kubeconfig's token
+            configuration.api_key = {"BearerToken": f"Bearer {token}"}
+        client = k8s.ApiClient(configuration)
         self._clients.append(client)
         return client
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -27,12 +28,18 @@ def _deployment(name: str, replicas: int = 1) -> dict:
     }  # fmt: skip
 
 
+@pytest.fixture
+def quiet_server(kubesim_factory: Callable[..., KubesimServer]) -> KubesimServer:
+    """Simulated controllers paused: nothing else writes status behind the test's back."""
+    return kubesim_factory(controllers=False)
+
+
 def _patch(server: KubesimServer, path: str, body: bytes, content_type: str, **params: str) -> httpx.Response:
     return httpx.patch(server.url + path, content=body, headers={"Content-Type": content_type}, params=params)
 
 
-def test_main_resource_write_keeps_status(kubesim_server: KubesimServer) -> None:
-    apps = client.AppsV1Api(kubesim_server.api_client())
+def test_main_resource_write_keeps_status(quiet_server: KubesimServer) -> None:
+    apps = client.AppsV1Api(quiet_server.api_client())
     body = _deployment("web")
     body["status"] = {"replicas": 7}
     created = apps.create_namespaced_deployment("default", body)
@@ -48,8 +55,8 @@ def test_main_resource_write_keeps_status(kubesim_server: KubesimServer) -> None
     assert updated.status.replicas == 3 and updated.spec.replicas == 2
 
 
-def test_status_write_changes_only_status(kubesim_server: KubesimServer) -> None:
-    apps = client.AppsV1Api(kubesim_server.api_client())
+def test_status_write_changes_only_status(quiet_server: KubesimServer) -> None:
+    apps = client.AppsV1Api(quiet_server.api_client())
     apps.create_namespaced_deployment("default", _deployment("web"))
     current = apps.read_namespaced_deployment("web", "default")
     current.spec.replicas = 5
