@@ -11,6 +11,8 @@ import sys
 SCENARIOS = {
     "kubesim": "bench.kubesim_bench",
     "source": "bench.source_bench",
+    "render": "bench.render_bench",
+    "reconcile": "bench.reconcile_bench",
 }
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 Step = tuple[str, Any]
 Path = tuple[Step, ...]
 
 
+@lru_cache(maxsize=8192)
 def _step(raw: str) -> Step | None:
     prefix, _, rest = raw.partition(":")
     try:
@@ -114,15 +116,30 @@ def remove_path(obj: Any, path: Path) -> None:
         del node[value]
 
 
-def owned_all_in(
-    obj: dict[str, Any], manager: str, desired: dict[str, Any], alternates: tuple[dict[str, Any], ...] = ()
-) -> bool | None:
-    """Does Git still set every field `manager` owns by apply? None when the manager owns nothing (no proof)."""
-    trees = manager_fields(obj, {manager}, "Apply")
-    if not trees:
-        return None
-    for tree in trees:
-        for path in leaf_paths(tree):
-            if not has_path(desired, path) and not any(has_path(alt, path) for alt in alternates):
-                return False
+def _within(tree: dict[str, Any], nodes: list[Any]) -> bool:
+    for raw, child in tree.items():
+        if raw == ".":
+            continue
+        step = _step(raw)
+        if step is None:
+            continue
+        if step[0] == "f":
+            key = step[1]
+            found = [node[key] for node in nodes if type(node) is dict and key in node]
+        else:
+            found = []
+            for node in nodes:
+                ok, sub = _child(node, step)
+                if ok:
+                    found.append(sub)
+        if not found:
+            return False
+        if isinstance(child, dict) and len(child) > (1 if "." in child else 0) and not _within(child, found):
+            return False
     return True
+
+
+def owned_within(tree: dict[str, Any], *candidates: Any) -> bool:
+    """Is every leaf of the FieldsV1 tree present in at least one of the candidate objects?
+    (One walk of the tree alongside the candidates, no path lists.)"""
+    return _within(tree, list(candidates))

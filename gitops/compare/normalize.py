@@ -111,25 +111,21 @@ def _is_empty(value: Any) -> bool:
 
 def covers(desired: Any, live: Any, quantities: bool = False) -> bool:
     """True when every value set in desired equals live's (extra live fields allowed, lists same length)."""
-    if isinstance(desired, dict):
-        if not isinstance(live, dict):
+    if type(desired) is dict:
+        if type(live) is not dict:
             return live is None and not desired
         for key, value in desired.items():
-            if key not in live:
-                if _is_empty(value):
+            if key in live:
+                sub = live[key]
+                if value == sub and type(value) is type(sub):  # fast path: identical subtree or scalar
                     continue
-                return False
-            if not covers(
-                value,
-                live[key],
-                key in QUANTITY_MAPS
-                or key in QUANTITY_LEAVES
-                or (quantities and not isinstance(value, dict)),
-            ):
+                if not covers(value, sub, quantities or key in QUANTITY_MAPS or key in QUANTITY_LEAVES):
+                    return False
+            elif not _is_empty(value):
                 return False
         return True
-    if isinstance(desired, list):
-        if not isinstance(live, list):
+    if type(desired) is list:
+        if type(live) is not list:
             return live is None and not desired
         if len(desired) != len(live):
             return False

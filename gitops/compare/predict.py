@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gitops.compare.fields import has_path, leaf_paths, manager_fields, remove_path
+from gitops.compare.fields import has_path, leaf_paths, manager_fields, owned_within, remove_path
 from gitops.compare.normalize import QUANTITY_LEAVES, QUANTITY_MAPS, covers, desired_for_check
 
 Obj = dict[str, Any]
@@ -27,9 +27,7 @@ def proves_synced(
     trees = manager_fields(live, {field_manager}, "Apply")
     if not trees:
         return False
-    return all(
-        has_path(target, path) or has_path(checked, path) for tree in trees for path in leaf_paths(tree)
-    )
+    return all(owned_within(tree, target, checked) for tree in trees)
 
 
 def _predict(live: Any, desired: Any, quantities: bool) -> Any:
