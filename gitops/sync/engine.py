@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from gitops.cluster.port import ClusterPort
-from gitops.errors import BosunError, ClusterError, SyncError
+from gitops.errors import BosunError, ClusterError, SpecError, SyncError
 from gitops.model.application import ApplicationSyncSpec
 from gitops.model.history import history_entry_for
 from gitops.model.operation import (
@@ -51,6 +51,13 @@ class SyncInputs:
     live: list[Obj]
     out_of_sync: set[ResourceKey] | None = None
     prune_confirmed: bool = False
+
+    @classmethod
+    def from_compare(cls, desired: list[Obj], compare: Any, *, prune_confirmed: bool = False) -> SyncInputs:
+        """Inputs from a `gitops.compare.CompareResult` of the same revision (its live objects and verdicts)."""
+        live = [r.live for r in compare.resources if r.live is not None]
+        out_of_sync = {r.key for r in compare.resources if str(r.status) == "OutOfSync" or r.live is None}
+        return cls(desired=desired, live=live, out_of_sync=out_of_sync, prune_confirmed=prune_confirmed)
 
 
 @dataclass
@@ -180,7 +187,7 @@ class SyncEngine:
                 self.store.save(app, state)
                 return StepResult(RUNNING, state.message, delay, state)
         except BosunError as err:
-            outcome = Outcome(FAILED, str(err))
+            outcome = Outcome(FAILED, str(err), retryable=not isinstance(err, SpecError))
         return self._conclude(spec, state, outcome, now)
 
     # --- endings ---
@@ -193,7 +200,7 @@ class SyncEngine:
             state.message = outcome.message
             self.store.save(app, state)
             return StepResult(RUNNING, outcome.message, outcome.delay, state)
-        if outcome.phase == FAILED and self._retry(spec, state, outcome.message, now):
+        if outcome.phase == FAILED and outcome.retryable and self._retry(spec, state, outcome.message, now):
             self.store.save(app, state)
             return StepResult(
                 RUNNING, state.message, float(state.bosun["nextAttemptAt"]) - now.timestamp(), state

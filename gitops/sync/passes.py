@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops.cluster.port import ClusterPort
+from gitops.compare.ignore import parse_rules, respect_ignored, rules_for
 from gitops.errors import ClusterError
 from gitops.model.application import ApplicationSyncSpec
 from gitops.model.operation import (
@@ -25,7 +26,6 @@ from gitops.model.operation import (
 )
 from gitops.sync.actions import ClusterActions
 from gitops.sync.hooks import HOOK_FAILED, HOOK_SUCCEEDED
-from gitops.sync.ignore import respect_ignore_differences
 from gitops.sync.options import SyncOptions
 from gitops.sync.plan import Plan, PlanInput, build_plan
 from gitops.sync.tasks import Obj, SyncTask
@@ -37,6 +37,7 @@ class Outcome:
     phase: str
     message: str
     delay: float = 0.0
+    retryable: bool = True  # False for refusals a retry cannot change (allowEmpty, shared resource, bad spec)
 
 
 @dataclass
@@ -185,7 +186,9 @@ def _first_pass(ctx: PassContext, plan: Plan) -> Outcome | None:
         owner = tracked_by(task.live, task.key, ctx.tracking_annotation)
         if owner and owner != ctx.spec.app_name and task.options.fail_on_shared_resource:
             return Outcome(
-                FAILED, f"{task.key} is part of application {owner!r} and FailOnSharedResource is set"
+                FAILED,
+                f"{task.key} is part of application {owner!r} and FailOnSharedResource is set",
+                retryable=False,
             )
     prunable = [t for t in plan.tasks if t.prune and not t.skip_message]
     allow_empty = bool(ctx.spec.automated and ctx.spec.automated.allow_empty)
@@ -194,6 +197,7 @@ def _first_pass(ctx: PassContext, plan: Plan) -> Outcome | None:
             FAILED,
             f"refusing to prune all {len(prunable)} resources: Git has none "
             "(set syncPolicy.automated.allowEmpty: true if this is intended)",
+            retryable=False,
         )
     errors: list[str] = []
     for task in plan.tasks:
@@ -245,7 +249,11 @@ def _may_skip_dry_run(task: SyncTask, plan: Plan) -> bool:
 def _target_for_apply(ctx: PassContext, task: SyncTask) -> Obj:
     assert task.target is not None
     if task.options.respect_ignore_differences and not task.is_hook:
-        return respect_ignore_differences(task.target, task.live, task.key, ctx.spec.ignore_differences)
+        k = task.key
+        rules = rules_for(
+            parse_rules(ctx.spec.ignore_differences, ctx.spec.app_name), k.group, k.kind, k.namespace, k.name
+        )
+        return respect_ignored(task.target, task.live, rules)
     return task.target
 
 

@@ -9,10 +9,10 @@ already-synced revision after 2 s * 3^n, capped at 300 s.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from gitops.errors import ClusterError
 from gitops.model.application import ApplicationSyncSpec, Backoff, RetryStrategy
@@ -62,14 +62,32 @@ def self_heal_delay(attempts: int) -> float:
     return backoff_delay(Backoff(SELF_HEAL_BASE_SECONDS, SELF_HEAL_FACTOR, SELF_HEAL_MAX_SECONDS), attempts)
 
 
+class ResourceSummary(Protocol):
+    """What `should_auto_sync` reads of one compared resource (gitops.compare.ResourceStatus fits)."""
+
+    @property
+    def hook(self) -> bool: ...
+
+    @property
+    def requires_pruning(self) -> bool: ...
+
+    @property
+    def status(self) -> Any: ...
+
+
 class CompareSummary(Protocol):
-    """What `should_auto_sync` needs from a compare: the app's sync status and how many resources Git has."""
+    """What `should_auto_sync` reads of a compare (gitops.compare.CompareResult fits)."""
 
     @property
-    def sync_status(self) -> str: ...
+    def sync_status(self) -> Any: ...
 
     @property
-    def desired_count(self) -> int: ...
+    def resources(self) -> Sequence[ResourceSummary]: ...
+
+
+def desired_count(compare: CompareSummary) -> int:
+    """Resources Git has (not hooks, not extraneous, not `hook: Skip`)."""
+    return sum(1 for r in compare.resources if not r.hook and not r.requires_pruning and r.status is not None)
 
 
 @dataclass(frozen=True)
@@ -100,11 +118,11 @@ def should_auto_sync(
     last = status.operation_state
     if last is not None and not last.completed:
         return AutoSyncDecision(False, "another operation is in progress")
-    if compare.sync_status != "OutOfSync":
+    if str(compare.sync_status) != "OutOfSync":
         return AutoSyncDecision(False, f"app is {compare.sync_status}, nothing to sync")
     automated = spec.automated
     assert automated is not None
-    if compare.desired_count == 0 and automated.prune and not automated.allow_empty:
+    if desired_count(compare) == 0 and automated.prune and not automated.allow_empty:
         return AutoSyncDecision(
             False,
             "refusing to prune every resource: Git has none (set syncPolicy.automated.allowEmpty to allow)",

@@ -3,6 +3,8 @@ wrapper that records the order of writes."""
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +14,9 @@ import yaml
 
 from gitops.cluster.port import ClusterPort, ResourceInfo
 from gitops.model.application import ApplicationSyncSpec
-from gitops.model.operation import InitiatedBy, Operation, SyncOperation
+from gitops.model.history import append_history
+from gitops.model.operation import InitiatedBy, Operation, OperationState, SyncOperation
+from gitops.model.status import HistoryEntry
 from gitops.sync.engine import StepResult, SyncEngine, SyncInputs
 from gitops.sync.live import load_live
 
@@ -144,3 +148,52 @@ class RecordingPort:
         if not dry_run:
             self.writes.append(("delete", info.kind, name))
         self.inner.delete(info, namespace, name, propagation=propagation, dry_run=dry_run)
+
+
+class FileOperationStore:
+    """An OperationStore in a JSON file, so separate processes share one operation (crash tests)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"states": {}, "history": {}}
+        data: dict[str, Any] = json.loads(self.path.read_text())
+        return data
+
+    def _write(self, data: dict[str, Any]) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, self.path)
+
+    def load(self, app: str) -> OperationState | None:
+        raw = self._read()["states"].get(app)
+        return OperationState.from_dict(raw) if raw else None
+
+    def save(self, app: str, state: OperationState) -> None:
+        data = self._read()
+        data["states"][app] = state.to_dict()
+        self._write(data)
+
+    def finish(self, app: str, state: OperationState, entry: HistoryEntry | None, history_limit: int) -> None:
+        data = self._read()
+        data["states"][app] = state.to_dict()
+        if entry is not None:
+            history = [HistoryEntry.from_dict(h) for h in data["history"].get(app, [])]
+            data["history"][app] = [h.to_dict() for h in append_history(history, entry, history_limit)]
+        self._write(data)
+
+    def history(self, app: str) -> list[HistoryEntry]:
+        return [HistoryEntry.from_dict(h) for h in self._read()["history"].get(app, [])]
+
+
+def server_order(cluster: ClusterPort, kinds: list[tuple[str, str]], namespace: str) -> list[str]:
+    """Names of the objects of `kinds` in creation order on the server (resourceVersion order)."""
+    found = []
+    for api_version, kind in kinds:
+        info = cluster.resource_for(api_version, kind)
+        for obj in cluster.list(info, namespace if info.namespaced else None):
+            meta = obj["metadata"]
+            found.append((int(meta["resourceVersion"]), meta["name"]))
+    return [name for _, name in sorted(found)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from gitops.compare import CompareResult, ResourceStatus, SyncCode
 from gitops.errors import ClusterError
+from gitops.health import Health, HealthStatus
 from gitops.model.application import ApplicationSyncSpec, Backoff, RetryStrategy
 from gitops.model.operation import InitiatedBy, Operation, OperationState, SyncOperation
 from gitops.model.status import ApplicationStatus
@@ -23,10 +24,16 @@ from gitops.sync.retry import (
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
-@dataclass
-class Compare:
-    sync_status: str = "OutOfSync"
-    desired_count: int = 3
+def Compare(sync_status: str = "OutOfSync", desired_count: int = 3) -> CompareResult:
+    """A real CompareResult with `desired_count` resources from Git and one extraneous one."""
+    resources = [
+        ResourceStatus("", "v1", "ConfigMap", "apps", f"cm{n}", SyncCode(sync_status))
+        for n in range(desired_count)
+    ]
+    resources.append(
+        ResourceStatus("", "v1", "ConfigMap", "apps", "old", SyncCode.OUT_OF_SYNC, requires_pruning=True)
+    )
+    return CompareResult(resources, SyncCode(sync_status), [], Health(HealthStatus.HEALTHY))
 
 
 def test_backoff_is_duration_times_factor_power_capped() -> None:
