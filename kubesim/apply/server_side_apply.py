@@ -22,7 +22,6 @@ from kubesim.apply.fieldsets import (
     iteration_key,
     path_string,
     remove_paths,
-    same,
     to_field_set,
 )
 from kubesim.apply.managed_fields import (
@@ -179,7 +178,7 @@ def server_side_apply(
             previous.time if previous else None,
             _filter(config_full, reset),
         )
-        if previous is not None and previous.fields:
+        if previous is not None and previous.fields and not previous.fields <= managers[own].fields:
             owned: PathSet = set(config_full)
             for entry in managers.values():
                 owned |= entry.fields
@@ -201,7 +200,7 @@ def server_side_apply(
     _take_from_others(managers, own, touched if conflicts else set(), _filter(changes.removed, reset))
     if not managers[own].fields:
         del managers[own]
-    elif live is None or not same(live_body, merged):
+    elif live is None or changes.added or changes.modified or changes.removed:
         managers[own].time = now
     cap_update_managers(managers)
     _store_managed_fields(merged, managers)
