@@ -13,11 +13,13 @@ from typing import Any, Protocol
 
 @dataclass
 class RefreshOutcome:
-    """A refresh's result: the status to save, and whether an automated sync should start now."""
+    """A refresh's result: the status to save, and whether an automated sync should start now
+    (`sync_operation` then holds the `operation.sync` fields: revision, prune, syncOptions...)."""
 
     status: dict[str, Any]
     start_sync: bool = False
     summary: str = ""
+    sync_operation: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from gitops.errors import LockLostError
 from gitops.registry import durable_fence
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh, request_sync_step
+from workers.sync import has_operation
 
 log = logging.getLogger(__name__)
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
@@ -54,6 +55,9 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
     ctx.events.record(
         app_name, "refreshed", outcome.summary or ("hard refresh" if hard else "refresh"), by=by
     )
-    if outcome.start_sync:
+    if outcome.start_sync and not has_operation(resource):
+        operation = {"sync": outcome.sync_operation, "initiatedBy": {"username": "bosun", "automated": True}}
+        ctx.registry.patch(app_name, {"operation": operation})
+        ctx.events.record(app_name, "auto-sync", "automated sync started", by=by)
         request_sync_step(celery, ctx.sync_steps, app_name)
     return "refreshed"

@@ -1,12 +1,16 @@
 """The body of `bosun.sync_step`: one pass of an app's operation under the app lock, then re-enqueue.
 
 Exactly one worker runs a step at a time: a second one finds the lock taken and returns "busy"
-after re-requesting the step (coalesced, so the operation stays one chain of steps).
+after re-requesting the step (coalesced, so the operation stays one chain of steps); a step finding
+no operation (already finished) returns "idle". When the operation is done, `.operation` is cleared
+(as Argo CD's controller does) and a refresh is requested.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from celery import Celery
 
@@ -18,12 +22,20 @@ from workers.enqueue import request_refresh, request_sync_step
 log = logging.getLogger(__name__)
 
 
+def has_operation(resource: Mapping[str, Any]) -> bool:
+    """True while the Application has a requested (`.operation`) or running operation."""
+    phase = (((resource.get("status") or {}).get("operationState")) or {}).get("phase")
+    return bool(resource.get("operation")) or phase in ("Running", "Terminating")
+
+
 def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bosun") -> str:
-    """Run one step; returns stepped, done, busy, gone or fenced."""
+    """Run one step; returns stepped, done, busy, idle, gone or fenced."""
     ctx.sync_steps.take(app_name)
     resource = ctx.registry.application(app_name)
     if resource is None:
         return "gone"
+    if not has_operation(resource):
+        return "idle"  # finished, terminated, or a duplicate step after the end: nothing to do
     countdown = ctx.settings.sync_step_countdown_seconds
     lease = ctx.locks.acquire(app_name, fence_floor=durable_fence(resource))
     if lease is None:
@@ -42,6 +54,7 @@ def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "
     if outcome.summary:
         ctx.events.record(app_name, "sync-step", outcome.summary, by=by)
     if outcome.done:
+        ctx.registry.patch(app_name, {"operation": None})
         request_refresh(celery, ctx.refreshes, app_name)
         return "done"
     request_sync_step(celery, ctx.sync_steps, app_name, countdown=countdown)
