@@ -8,6 +8,7 @@ Git half (this package's modules, each documents its interface):
 - `git_remote`: `GitRunner` (every git command, credentials, timeouts, redacted errors), `GitRemote`;
 - `mirrors`: bare mirror per repository, read-only snapshot per commit, eviction;
 - `credentials`: repository / repo-creds Secrets and settings, handed to git without exposure;
-- `git_metrics`: counters of git traffic.
+- `git_metrics`: counters of git traffic;
+- `git_setup`: `build_git_source(settings, cache, secrets)` wires all of the above from settings.
 Rendering (spec, tools, manifest cache, safety) lives beside them.
 """

@@ -20,7 +20,9 @@ any worker: the whole ref list is cached per repo (`Keys.git_refs`), each resolu
 ref) (`Keys.revision`) for the rest of that list's lifetime, and a cold cache is filled by a single
 caller (`Keys.git_refs_lock`) while the others wait for its answer. `force=True` (hard refresh,
 webhook) lists the refs again and rewrites both. `refresh(repo_url, targets)` does that for many
-targets with one ls-remote. `ttl_seconds == 0` disables caching. With `hmac_key` (pass the
+targets with one ls-remote. `ttl_seconds == 0` disables caching. A failed ls-remote is remembered
+for `error_ttl_seconds` (10 s): every caller of that repository gets the same (redacted) error
+instead of hammering a failing or rate-limiting git server; a forced refresh retries at once. With `hmac_key` (pass the
 manifest-cache key), entries are HMAC-SHA256 authenticated and bound to their key: a process that
 can write to Redis cannot point an app at another commit (entries failing the check are ignored).
 """
@@ -41,7 +43,7 @@ from typing import Protocol
 import orjson
 
 from gitops.cache import ByteCache
-from gitops.errors import RevisionNotFoundError
+from gitops.errors import GitAuthError, GitError, RevisionNotFoundError
 from gitops.keys import Keys
 from gitops.source.credentials import RepoCredentials
 from gitops.source.git_metrics import GitMetrics
@@ -199,7 +201,9 @@ class RevisionResolver:
         lock_seconds: float = 60.0,
         poll_seconds: float = 0.02,
         hmac_key: bytes = b"",
+        error_ttl_seconds: float = 10.0,
     ) -> None:
+        self._error_ttl = error_ttl_seconds
         self._cache = cache
         self._hmac_key = hmac_key
         self._remote = remote
@@ -293,6 +297,10 @@ class RevisionResolver:
         if data is None:
             return None
         raw = orjson.loads(data)
+        if "error" in raw:  # the last ls-remote failed moments ago: do not hammer the server
+            self.metrics.inc("revision_cache_total", result="error")
+            error_class = GitAuthError if raw.get("auth") else GitError
+            raise error_class(str(raw["error"]), target=raw.get("target"), hint=raw.get("hint"))
         return _RefList(float(raw["fetched_at"]), {str(k): str(v) for k, v in raw["refs"].items()})
 
     def _ref_list(self, repo_url: str, digest: str, creds: RepoCredentials | None) -> _RefList:
@@ -339,6 +347,18 @@ class RevisionResolver:
         started = time.monotonic()
         try:
             refs = self._remote.ls_remote(repo_url, creds)
+        except GitError as exc:
+            self.metrics.inc("git_request_failures_total", type="ls-remote")
+            if self._ttl > 0 and self._error_ttl > 0:
+                key = self._keys.git_refs(digest)
+                failure = {
+                    "error": exc.message,
+                    "target": exc.target,
+                    "hint": exc.hint,
+                    "auth": isinstance(exc, GitAuthError),
+                }
+                self._cache.set(key, self._seal(key, orjson.dumps(failure)), min(self._ttl, self._error_ttl))
+            raise
         except Exception:
             self.metrics.inc("git_request_failures_total", type="ls-remote")
             raise

@@ -15,6 +15,7 @@ import redis
 from gitserver import GitServer, private_redis
 
 from gitops.cache import MemoryCache, RedisCache
+from gitops.errors import GitAuthError
 from gitops.keys import Keys
 from gitops.source.git_metrics import GitMetrics
 from gitops.source.git_remote import GitRemote
@@ -201,3 +202,24 @@ def test_forged_cache_entries_are_ignored_with_an_hmac_key(git_server: GitServer
         180,
     )
     assert unsigned.resolve(url, "dev").sha == evil  # without a key the cache is trusted (documented)
+
+
+def test_a_failing_server_is_asked_once_per_error_ttl(git_server: GitServer) -> None:
+    private = git_server.create_repo("locked", private=True)
+    private.commit({"a": "1"})
+    url = git_server.url("locked").replace("http://", "http://alice:Wrong-Pass-77@")
+    clock = Clock()
+    resolver = RevisionResolver(MemoryCache(clock), GitRemote(), ttl_seconds=180, clock=clock)
+    errors = []
+    for _ in range(50):
+        with pytest.raises(GitAuthError) as info:
+            resolver.resolve(url, "main")
+        errors.append(str(info.value))
+    assert resolver.metrics.value("git_requests_total", type="ls-remote") == 1
+    assert len(set(errors)) == 1 and "Wrong-Pass-77" not in errors[0] and "credentials" in errors[0]
+    with pytest.raises(GitAuthError):
+        resolver.resolve(url, "main", force=True)  # a hard refresh asks again at once
+    assert resolver.metrics.value("git_requests_total", type="ls-remote") == 2
+    clock.now += 11
+    good = url.replace("Wrong-Pass-77", git_server.password)
+    assert resolver.resolve(good, "main").kind == "branch"  # after the error TTL, a fresh attempt
