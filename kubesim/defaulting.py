@@ -60,6 +60,30 @@ _BY_KIND: dict[tuple[str, str], DefaultFn] = {
 }
 
 
+# Status fields the real server always serializes (Go fields without omitempty), so clients that
+# require them (the typed Python client does) can read a freshly created object.
+_ALWAYS_IN_STATUS: dict[tuple[str, str], dict[str, Any]] = {
+    ("apps", "StatefulSet"): {"replicas": 0, "availableReplicas": 0},
+    ("apps", "DaemonSet"): {
+        "currentNumberScheduled": 0,
+        "numberMisscheduled": 0,
+        "desiredNumberScheduled": 0,
+        "numberReady": 0,
+    },
+    ("apps", "ReplicaSet"): {"replicas": 0},
+    ("", "ReplicationController"): {"replicas": 0},
+    ("autoscaling", "HorizontalPodAutoscaler"): {"desiredReplicas": 0},
+    ("policy", "PodDisruptionBudget"): {
+        "disruptionsAllowed": 0,
+        "currentHealthy": 0,
+        "desiredHealthy": 0,
+        "expectedPods": 0,
+    },
+    ("", "Service"): {"loadBalancer": {}},
+    ("networking.k8s.io", "Ingress"): {"loadBalancer": {}},
+}
+
+
 class Defaulter:
     """Applies the real server's defaults; holds the Service address allocators of one server."""
 
@@ -71,6 +95,13 @@ class Defaulter:
 
     def apply(self, rt: KindLike, obj: Obj, old: Obj | None = None) -> None:
         key = (rt.group, rt.kind)
+        always = _ALWAYS_IN_STATUS.get(key)
+        if always is not None and not getattr(rt, "custom", False):
+            status = obj.get("status")
+            if not isinstance(status, dict):
+                status = obj["status"] = {}
+            for field, zero in always.items():
+                status.setdefault(field, dict(zero) if isinstance(zero, dict) else zero)
         try:
             if key == ("", "Service"):
                 default_service(obj, old, self.allocators)

@@ -91,7 +91,8 @@ def conflict(group: str, plural: str, name: str, why: str) -> ApiError:
 
 def invalid(kind: str, name: str, group: str, causes: list[tuple[str, str, str]]) -> ApiError:
     """422 Invalid; causes are (reason e.g. FieldValueInvalid, field path, message)."""
-    text = "; ".join(f"{field}: {msg}" for _, field, msg in causes)
+    parts = [f"{field}: {msg}" for _, field, msg in causes]
+    text = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"  # field.ErrorList aggregate
     return ApiError(
         422,
         f'{kind}{"." + group if group else ""} "{name}" is invalid: {text}',

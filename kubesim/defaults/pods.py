@@ -74,7 +74,7 @@ def default_pod(pod: Obj) -> None:
             )
     status = pod.setdefault("status", {})
     status.setdefault("phase", "Pending")
-    status.setdefault("qosClass", qos_class(spec))
+    status["qosClass"] = qos_class(spec)
 
 
 def qos_class(spec: Obj) -> str:

@@ -1,7 +1,7 @@
 """The admin endpoint under `/kubesim/admin/`: fault rules and the simulated controllers at runtime.
 
     GET    /kubesim/admin/faults              {"rules": [...], "injected": {"latency": n, "error": n, "drop": n}}
-    POST   /kubesim/admin/faults              a rule, or {"rules": [rule, ...], "seed": n}  -> 201 {"rules": [...]}
+    POST   /kubesim/admin/faults              a rule, or {"rules": [...], "seed": n, "replace": bool} -> 201
     DELETE /kubesim/admin/faults              remove every rule
     DELETE /kubesim/admin/faults/{id}         remove one rule (404 when unknown)
     GET    /kubesim/admin/controllers         {"paused": bool, "delay": seconds, "tracked": n}
@@ -96,7 +96,7 @@ class AdminMiddleware:
     def _add_rules(self, body: Any) -> list[FaultRule]:
         if not isinstance(body, dict):
             raise ValueError('POST a fault rule object, or {"rules": [...], "seed": n}')
-        batch = "rules" in body or "seed" in body
+        batch = bool({"rules", "seed", "replace"} & set(body))
         specs = body.get("rules", []) if batch else [body]
         if not isinstance(specs, list):
             raise ValueError("`rules` must be a list of fault rule objects")
@@ -106,6 +106,8 @@ class AdminMiddleware:
         seed = body.get("seed") if batch else None
         if seed is not None and not isinstance(seed, int):
             raise ValueError("`seed` must be an integer")
+        if body.get("replace") and batch:
+            self.injector.clear()
         if batch and "seed" in body:
             self.injector.reseed(seed)
         return [self.injector.add_dict(dict(spec)) for spec in specs]

@@ -33,8 +33,7 @@ class AdminClient:
 
     def set_faults(self, rules: list[dict[str, Any]], *, seed: int | None = None) -> list[dict[str, Any]]:
         """Replace every rule at once, reseeding the dice when `seed` is given."""
-        self.clear_faults()
-        body: dict[str, Any] = {"rules": rules}
+        body: dict[str, Any] = {"rules": rules, "replace": True}
         if seed is not None:
             body["seed"] = seed
         added: list[dict[str, Any]] = self._call("POST", "/faults", body)["rules"]

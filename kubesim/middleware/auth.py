@@ -58,9 +58,8 @@ def forbidden_status(user: str, info: RequestInfo) -> dict[str, Any]:
         reason = f'User "{user}" cannot {info.verb} resource "{resource}" in API group "{info.group}" {scope}'
         subject = f'{info.qualified_resource} "{info.name}"' if info.name else info.qualified_resource
         message = f"{subject} is forbidden: {reason}"
-        details = {"group": info.group, "kind": info.resource}
-        if info.name:
-            details = {"name": info.name, **details}
+        details = {"name": info.name, "group": info.group, "kind": info.resource}
+        details = {k: v for k, v in details.items() if v}
     body: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",

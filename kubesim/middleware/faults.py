@@ -191,11 +191,9 @@ def error_status(rule: FaultRule, info: RequestInfo) -> tuple[dict[str, Any], di
             "changes to the latest version and try again"
         )
         reason = "Conflict"
-        details = (
-            {"name": info.name, "group": info.group, "kind": info.resource}
-            if info.name
-            else {"group": info.group, "kind": info.resource}
-        )
+        details = {
+            k: v for k, v in {"name": info.name, "group": info.group, "kind": info.resource}.items() if v
+        }
     elif code == 429:
         message, reason = "Too many requests, please try again later.", "TooManyRequests"
         details = {"retryAfterSeconds": rule.retry_after}
