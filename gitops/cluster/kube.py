@@ -29,39 +29,12 @@ from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
 from urllib3.util.retry import Retry
 
 from gitops.cluster.port import PROPAGATION_POLICIES, CallCounter, Obj, ResourceInfo
+from gitops.cluster.statuses import describe, hint_for, retry_after_of, status_message, unknown_kind
 from gitops.errors import ClusterError
 
 T = TypeVar("T")
 UNKNOWN_KIND_TTL_SECONDS = 10.0
 LIST_PAGE_SIZE = 500
-
-
-def _retry_after(headers: Any) -> float | None:
-    value = (headers or {}).get("Retry-After") if headers else None
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _status_message(body: Any) -> tuple[str, str | None]:
-    try:
-        status = orjson.loads(body) if body else {}
-    except orjson.JSONDecodeError:
-        return str(body)[:500], None
-    if isinstance(status, dict):
-        return str(status.get("message") or "")[:2000], status.get("reason")
-    return "", None
-
-
-def describe(kind: str, namespace: str | None, name: str | None) -> str:
-    """`Deployment guestbook/web`, `Namespace prod`: how errors name a resource."""
-    where = (
-        f"{namespace}/{name}"
-        if namespace and name
-        else (name or (f"in namespace {namespace}" if namespace else ""))
-    )
-    return f"{kind} {where}".strip()
 
 
 class KubeClusterPort:
@@ -121,14 +94,14 @@ class KubeClusterPort:
 
     def _error(self, exc: Exception, what: str) -> ClusterError:
         if isinstance(exc, DynamicApiError):
-            message, reason = _status_message(exc.body)
+            message, reason = status_message(exc.body)
             return ClusterError(
                 message or f"HTTP {exc.status} {exc.reason}",
                 target=f"{what} on {self.cluster}",
                 code=int(exc.status) if exc.status else None,
                 reason=reason or str(exc.reason or ""),
-                retry_after=_retry_after(exc.headers),
-                hint=_hint(int(exc.status or 0)),
+                retry_after=retry_after_of(exc.headers),
+                hint=hint_for(int(exc.status or 0)),
             )
         return ClusterError(
             f"cluster unreachable: {type(exc).__name__}",
@@ -167,7 +140,7 @@ class KubeClusterPort:
             if info is not None:
                 return info
             if time.monotonic() - self._unknown.get(key, -1e9) < UNKNOWN_KIND_TTL_SECONDS:
-                raise _unknown_kind(api_version, kind, self.cluster)
+                raise unknown_kind(api_version, kind, self.cluster)
             try:
                 resource = self._call(
                     f"discovery of {kind}",
@@ -175,7 +148,7 @@ class KubeClusterPort:
                 )
             except (ResourceNotFoundError, ResourceNotUniqueError):
                 self._unknown[key] = time.monotonic()
-                raise _unknown_kind(api_version, kind, self.cluster) from None
+                raise unknown_kind(api_version, kind, self.cluster) from None
             info = ResourceInfo(
                 resource.group or "",
                 resource.api_version,
@@ -346,24 +319,3 @@ def _no_status_retries(api_client: k8s_client.ApiClient) -> None:
         respect_retry_after_header=False,
     )
     pool_manager.clear()
-
-
-def _unknown_kind(api_version: str, kind: str, cluster: str) -> ClusterError:
-    return ClusterError(
-        f"the server does not serve kind {kind} in {api_version}",
-        target=f"{kind} ({api_version}) on {cluster}",
-        code=404,
-        reason="NotFound",
-        hint="install its CustomResourceDefinition or fix apiVersion/kind",
-    )
-
-
-def _hint(code: int) -> str | None:
-    return {
-        401: "check the cluster credentials",
-        403: "grant Bosun's service account access to this resource",
-        409: "the object changed or conflicts; it is retried on the next pass",
-        422: "fix the manifest in Git",
-        429: "the API server is throttling; retry after the given delay",
-        503: "the API server is unavailable; retry later",
-    }.get(code)

@@ -27,6 +27,7 @@ from gitops.compare.result import CompareResult, CompareStats, Condition, Resour
 from gitops.compare.targets import Target, compare_options, is_hook, prepare_targets, sync_wave
 from gitops.errors import ClusterError
 from gitops.health import Health, HealthInput, HealthStatus, app_health, assess, ignores_healthcheck
+from gitops.settings import Settings
 from gitops.tracking import (
     DEFAULT_TRACKING_ANNOTATION,
     ResourceKey,
@@ -45,6 +46,10 @@ class CompareSettings:
     tracking_annotation: str = DEFAULT_TRACKING_ANNOTATION
     server_side_diff: bool = True
     cheap_proof: bool = True  # False: every existing resource gets the dry-run diff (tests, bench)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, server_side_diff: bool = True) -> CompareSettings:
+        return cls(settings.field_manager, settings.tracking_annotation, server_side_diff)
 
 
 def _fingerprint(target: Obj, rules: tuple[IgnoreRule, ...]) -> str:
@@ -66,9 +71,14 @@ class _Comparer:
         self.conditions: list[Condition] = []
 
     def load_live(
-        self, targets: list[Target], previous: Iterable[Mapping[str, Any]]
+        self, targets: list[Target], previous: Iterable[Mapping[str, Any]], loaded: Iterable[Obj] | None
     ) -> dict[ResourceKey, tuple[Obj, ResourceInfo]]:
         live: dict[ResourceKey, tuple[Obj, ResourceInfo]] = {}
+        if loaded is not None:  # the caller already LISTed the app's objects (e.g. the sync engine)
+            for obj in loaded:
+                info = self.port.resource_for(str(obj.get("apiVersion") or ""), str(obj.get("kind") or ""))
+                live[ResourceKey.of(obj, info.namespaced)] = (obj, info)
+            return live
         selector = label_selector(self.app)
         served = [
             {"apiVersion": t.obj["apiVersion"], "kind": t.key.kind} for t in targets if t.info is not None
@@ -225,9 +235,13 @@ def compare_app(
     ignore_differences: Iterable[Mapping[str, Any]] = (),
     settings: CompareSettings | None = None,
     cache: DiffCache | None = None,
+    live: Iterable[Obj] | None = None,
 ) -> CompareResult:
     """Compare an app's rendered manifests with the cluster. A bad ignoreDifferences entry raises
-    SpecError; a cluster that cannot be read gives sync status Unknown and a ComparisonError condition."""
+    SpecError; a cluster that cannot be read gives sync status Unknown and a ComparisonError condition.
+
+    `live`: the app's live objects when the caller has already listed them (labelled for the app, kinds
+    of the desired set and of `previous_resources`); then compare makes no LIST itself."""
     rules = parse_rules(ignore_differences, app)
     comparer = _Comparer(port, app, settings or CompareSettings(), rules, cache)
     try:
@@ -235,10 +249,10 @@ def compare_app(
             port, app, desired, destination_namespace, comparer.settings.tracking_annotation
         )
         comparer.conditions.extend(conditions)
-        live = comparer.load_live(targets, previous_resources)
-        resources = [comparer.resource_of_target(t, live.get(t.key)) for t in targets]
+        found = comparer.load_live(targets, previous_resources, live)
+        resources = [comparer.resource_of_target(t, found.get(t.key)) for t in targets]
         wanted = {t.key for t in targets}
-        for key, (obj, info) in sorted(live.items()):
+        for key, (obj, info) in sorted(found.items()):
             if key not in wanted:
                 extra = comparer.resource_of_extraneous(key, obj, info)
                 if extra is not None:

@@ -293,3 +293,38 @@ def test_server_side_diff_uses_dry_run_apply_when_no_cheap_proof() -> None:
         and result.sync_status == SyncCode.OUT_OF_SYNC
     )
     assert port.objects == before  # dry-run stored nothing
+
+
+def test_preloaded_live_state_makes_compare_list_nothing() -> None:
+    port = MemoryClusterPort()
+    desired = [cm("a", x="1"), cm("b")]
+    sync_all(port, "guestbook", desired)
+    loaded = port.list(port.resource_for("v1", "ConfigMap"), None, "bosun.dev/app=guestbook")
+    port.calls.reset()
+    result = compare_app(
+        port, "guestbook", desired[:1], destination_namespace="prod", live=loaded, settings=PURE
+    )
+    assert port.calls.total == 0
+    assert [(r.name, r.status, r.requires_pruning) for r in result.resources] == [
+        ("a", SyncCode.SYNCED, False),
+        ("b", SyncCode.OUT_OF_SYNC, True),
+    ]
+
+
+def test_settings_come_from_bosun_settings() -> None:
+    from gitops.settings import Settings
+
+    settings = CompareSettings.from_settings(
+        Settings(field_manager="bosun-x", tracking_annotation="example.com/owner")
+    )
+    assert (settings.field_manager, settings.tracking_annotation, settings.server_side_diff) == (
+        "bosun-x",
+        "example.com/owner",
+        True,
+    )
+    port = MemoryClusterPort()
+    result = compare_app(port, "guestbook", [cm("a")], destination_namespace="prod", settings=settings)
+    assert result.resources[0].target is not None
+    assert result.resources[0].target["metadata"]["annotations"] == {
+        "example.com/owner": "guestbook:/ConfigMap:prod/a"
+    }
