@@ -235,9 +235,14 @@ def _first_pass(ctx: PassContext, plan: Plan) -> Outcome | None:
 
 
 def _may_skip_dry_run(task: SyncTask, plan: Plan) -> bool:
-    """A custom resource whose CRD is in this sync (or SkipDryRunOnMissingResource) skips its dry run."""
+    """Objects whose type (a CRD) or namespace this sync creates, or SkipDryRunOnMissingResource, skip the dry run."""
     if task.options.skip_dry_run_on_missing_resource:
         return True
+    if task.key.namespace and any(
+        t.get("kind") == "Namespace" and t["metadata"].get("name") == task.key.namespace
+        for t in plan.targets.values()
+    ):
+        return True  # its namespace is created by this sync
     for target in plan.targets.values():
         if target.get("kind") == "CustomResourceDefinition":
             spec = target.get("spec") or {}

@@ -212,3 +212,17 @@ def test_crd_is_established_before_its_custom_resource(port: KubeClusterPort, na
     assert result.phase == "Succeeded", result.message
     widget = port.get(port.resource_for("example.com/v1", "Widget"), namespace, "gear")
     assert widget is not None and widget["spec"] == {"size": 3}
+
+
+def test_namespace_in_the_manifests_is_created_before_its_objects(
+    port: KubeClusterPort, namespace: str
+) -> None:
+    desired = manifests("namespace-and-configmap-in-it.yaml")
+    for doc in desired:
+        doc["metadata"]["name" if doc["kind"] == "Namespace" else "namespace"] = namespace
+    engine = engine_for(port)
+    spec = spec_for("nsinside", "default")
+    engine.start(spec, operation())
+    result = run_operation(engine, spec, desired, sleep=True)
+    assert result.phase == "Succeeded", result.message
+    assert "inside" in names_in(port, "v1", "ConfigMap", namespace)
