@@ -20,6 +20,7 @@ from kubesim.testing import KubesimServer
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "live-health").glob("*.yaml"))
 EXPECTED = {
     "healthy": HealthStatus.HEALTHY,
+    "progressing": HealthStatus.PROGRESSING,
     "degraded": HealthStatus.DEGRADED,
     "suspended": HealthStatus.SUSPENDED,
     "none": None,
@@ -53,13 +54,26 @@ def wait_for_health(
     return health
 
 
+def placed(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """Namespaced objects go to the test's namespace; cluster-scoped API groups get a unique prefix."""
+    spec = obj.get("spec") or {}
+    if obj["kind"] == "CustomResourceDefinition":
+        spec["group"] = f"{namespace}.{spec['group']}"
+        obj["metadata"]["name"] = f"{spec['names']['plural']}.{spec['group']}"
+    elif obj["kind"] == "APIService":
+        spec["group"] = f"{namespace}.{spec['group']}"
+        obj["metadata"]["name"] = f"{spec['version']}.{spec['group']}"
+    else:
+        obj["metadata"]["namespace"] = namespace
+    return obj
+
+
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_kind_reaches_the_health_its_name_says(
     namespaced_port: tuple[KubeClusterPort, str], path: Path
 ) -> None:
     port, namespace = namespaced_port
-    obj = yaml.safe_load(path.read_text())
-    obj["metadata"]["namespace"] = namespace
+    obj = placed(yaml.safe_load(path.read_text()), namespace)
     expected = EXPECTED[path.stem.rsplit("-", 1)[1]]
     port.apply(obj, field_manager="bosun")
     health = wait_for_health(port, obj, expected)
