@@ -28,6 +28,7 @@ class KubesimServer:
     token: str | None = None
     running: Running | None = None
     _stop: Any = None
+    process: subprocess.Popen[bytes] | None = None  # set in subprocess mode
     _clients: list[Any] = field(default_factory=list)
 
     def api_client(self, token: str | None = None) -> Any:
@@ -144,9 +145,7 @@ def start_subprocess(directory: Path | None = None, timeout: float = 30.0, cpu: 
             proc.kill()
             proc.wait()
 
-    server = KubesimServer(url, kubeconfig, options.get("token"), None, stop)
-    server.process = proc  # type: ignore[attr-defined]
-    return server
+    return KubesimServer(url, kubeconfig, options.get("token"), None, stop, process=proc)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,8 @@ from kubesim.testing import start_subprocess
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_writes_kubeconfig_and_exits_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
     server = start_subprocess(tmp_path)
-    proc = server.process  # type: ignore[attr-defined]
+    proc = server.process
+    assert proc is not None
     try:
         config = yaml.safe_load(server.kubeconfig.read_text())
         assert config["current-context"] == "kubesim"
