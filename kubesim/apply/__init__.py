@@ -5,6 +5,8 @@ ownership of Create/Update/Patch writes) and `default_manager` (manager name fro
 """
 
 from kubesim.apply.managed_fields import default_manager
-from kubesim.apply.server_side_apply import conflict_error, record_update, server_side_apply
+from kubesim.apply.ownership import conflict_error
+from kubesim.apply.server_side_apply import server_side_apply
+from kubesim.apply.update import record_update
 
 __all__ = ["conflict_error", "default_manager", "record_update", "server_side_apply"]

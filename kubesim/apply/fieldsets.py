@@ -8,14 +8,41 @@ holds the paths a manager owns; `to_fields_v1`/`from_fields_v1` convert to and f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from kubesim.apply.paths import (
+    FieldSetError,
+    Path,
+    PathSet,
+    dumps,
+    element_key,
+    element_string,
+    from_fields_v1,
+    iteration_key,
+    path_string,
+    to_fields_v1,
+)
 from kubesim.patching.patch_keys import DEFAULT, FieldSchema
 
-Path = tuple[str, ...]
-PathSet = set[Path]
+__all__ = [
+    "MISSING",
+    "STRIPPED",
+    "Comparison",
+    "FieldSetError",
+    "Path",
+    "PathSet",
+    "compare",
+    "element_key",
+    "element_string",
+    "ensure_named",
+    "from_fields_v1",
+    "iteration_key",
+    "path_string",
+    "remove_paths",
+    "to_field_set",
+    "to_fields_v1",
+]
 
 MISSING: Any = object()
 # The top-level bookkeeping fields no manager owns (real: stripMetaManager).
@@ -38,20 +65,12 @@ STRIPPED: frozenset[Path] = frozenset(
 )
 
 
-class FieldSetError(ValueError):
-    """An object that cannot be turned into a field set (missing or duplicate list keys)."""
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def item_element(item: Any, schema: FieldSchema, where: str = "") -> str:
     """The path element naming one item of an associative list or set."""
     if schema.list_type == "set":
         if isinstance(item, dict | list):
             raise FieldSetError(f"{where}: expected scalar items in a set")
-        return "v:" + _dumps(item)
+        return "v:" + dumps(item)
     if not isinstance(item, dict):
         raise FieldSetError(f"{where}: associative list with keys has an element that is not a map")
     keys: dict[str, Any] = {}
@@ -65,7 +84,7 @@ def item_element(item: Any, schema: FieldSchema, where: str = "") -> str:
                 )
             value = schema.key_defaults[name]
         keys[name] = value
-    return "k:" + _dumps(keys)
+    return "k:" + dumps(keys)
 
 
 def item_elements(items: list[Any], schema: FieldSchema, prefix: Path, strict: bool) -> list[str]:
@@ -269,90 +288,3 @@ def _remove_value(value: Any, trie: dict[str, Any], schema: FieldSchema) -> Any:
                     items.append(kept)
         return items or None
     return value
-
-
-def element_string(element: str) -> str:
-    """One path element as structured-merge-diff prints it in conflict messages."""
-    kind, text = element[0], element[2:]
-    if kind == "f":
-        return "." + text
-    if kind == "k":
-        keys = json.loads(text)
-        return "[" + ",".join(f"{name}={_go_string(value)}" for name, value in keys.items()) + "]"
-    if kind == "v":
-        return f"[={_go_string(json.loads(text))}]"
-    return f"[{text}]"
-
-
-def path_string(path: Path) -> str:
-    return "".join(element_string(element) for element in path)
-
-
-def _go_string(value: Any) -> str:
-    if isinstance(value, str):
-        return _dumps(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, dict | list):
-        return _dumps(value)
-    return str(value)
-
-
-_ORDER = {"f": 0, "k": 1, "v": 2, "i": 3}
-
-
-def element_key(element: str) -> tuple[int, str]:
-    return (_ORDER.get(element[0], 4), element[2:])
-
-
-def iteration_key(path: Path) -> tuple[tuple[int, int, str], ...]:
-    """Sort key giving structured-merge-diff's set iteration order: members of a level before children."""
-    last = len(path) - 1
-    return tuple((0 if i == last else 1, *element_key(e)) for i, e in enumerate(path))
-
-
-def to_fields_v1(paths: Iterable[Path]) -> dict[str, Any]:
-    tree: dict[str, Any] = {}
-    for path in paths:
-        node = tree
-        for element in path:
-            node = node.setdefault(element, {})
-        node["."] = None
-    return _emit(tree)
-
-
-def _emit(node: dict[str, Any]) -> dict[str, Any]:
-    children = sorted((k for k in node if k != "."), key=element_key)
-    out: dict[str, Any] = {}
-    if "." in node and children:
-        out["."] = {}
-    for key in children:
-        out[key] = _emit(node[key])
-    return out
-
-
-def from_fields_v1(fields: Any) -> PathSet:
-    if not isinstance(fields, dict):
-        raise FieldSetError("fieldsV1 must be an object")
-    out: PathSet = set()
-    _collect(fields, (), out)
-    return out
-
-
-def _collect(node: dict[str, Any], prefix: Path, out: PathSet) -> None:
-    for key, sub in node.items():
-        if key == ".":
-            if prefix:
-                out.add(prefix)
-            continue
-        if len(key) < 2 or key[1] != ":" or key[0] not in _ORDER:
-            raise FieldSetError(f"unknown path element {key!r} in fieldsV1")
-        if not isinstance(sub, dict):
-            raise FieldSetError("fieldsV1 values must be objects")
-        path = (*prefix, key)
-        if sub:
-            _collect(sub, path, out)
-        else:
-            out.add(path)

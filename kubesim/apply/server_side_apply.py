@@ -1,10 +1,11 @@
-"""Server-side apply and the field ownership of ordinary writes, as kube-apiserver's field manager does it.
+"""Server-side apply (PATCH application/apply-patch+yaml) as kube-apiserver's field manager does it.
 
-`server_side_apply` merges an applied configuration into the live object, makes the configuration's
-field set the manager's Apply entry, removes fields the manager applied before and no longer applies
-(unless another manager owns them), and answers 409 when the change takes fields owned by another
-manager (unless forced, which moves them). `record_update` gives the fields a Create/Update/Patch
-write changed to the writer's Update entry and takes them from every other manager.
+The applied configuration merges into the live object and its field set becomes the manager's Apply
+entry. Fields the manager applied before and omits now are removed unless another manager owns them.
+Changing a field another manager owns is a 409 conflict unless forced, which moves the field. Also
+emulated: `before-first-apply` (applying to an object stored without managedFields), kubectl's
+upgrade from client-side apply (manager "kubectl" may take fields its last-applied annotation set,
+and keeps that annotation current), status/spec ignored on the main resource and /status.
 """
 
 from __future__ import annotations
@@ -12,122 +13,32 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kubesim.apply.fieldsets import (
-    STRIPPED,
-    Comparison,
-    FieldSetError,
-    PathSet,
-    compare,
-    ensure_named,
-    iteration_key,
-    path_string,
-    remove_paths,
-    to_field_set,
-)
-from kubesim.apply.managed_fields import (
-    APPLY,
-    Entry,
-    Ident,
-    Managers,
-    cap_update_managers,
-    decode,
-    encode,
-    identity,
-)
+from kubesim.apply.fieldsets import FieldSetError, PathSet, compare, ensure_named, remove_paths, to_field_set
+from kubesim.apply.managed_fields import APPLY, UPDATE, Entry, Ident, Managers, decode, identity
 from kubesim.apply.merge import merge_objects
-from kubesim.apply.skeletons import empty_object, with_zero_values
-from kubesim.errors import ApiError, bad_request
-from kubesim.patching.patch_keys import ResourceLike, root_schema
+from kubesim.apply.ownership import (
+    Obj,
+    conflict_error,
+    gvk_nn,
+    internal,
+    owned_paths,
+    reset_keys,
+    store_managed_fields,
+    take_from_others,
+    without_managed_fields,
+)
+from kubesim.apply.skeletons import empty_object
+from kubesim.errors import bad_request
+from kubesim.patching.patch_keys import FieldSchema, ResourceLike, root_schema
 
-Obj = dict[str, Any]
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+BEFORE_FIRST_APPLY = "before-first-apply"
 
 
-def _reset_keys(rt: ResourceLike, subresource: str | None) -> tuple[str, ...]:
-    """Top-level fields a write ignores: status on the main resource, spec on /status."""
-    if subresource == "status":
-        return ("spec",)
-    if subresource is None and "status" in rt.subresources:
-        return ("status",)
-    return ()
-
-
-def _filter(paths: PathSet, reset: tuple[str, ...]) -> PathSet:
-    out = paths - STRIPPED
-    if reset:
-        heads = {"f:" + key for key in reset}
-        out = {p for p in out if p[0] not in heads}
-    return out
-
-
-def _without_managed_fields(obj: Obj) -> tuple[Obj, Any]:
-    """A shallow view of obj without metadata.managedFields, and the managedFields value."""
-    body = dict(obj)
-    meta = body.get("metadata")
-    if isinstance(meta, dict) and "managedFields" in meta:
-        meta = dict(meta)
-        raw = meta.pop("managedFields")
-        body["metadata"] = meta
-        return body, raw
-    return body, None
-
-
-def _gvk_nn(rt: ResourceLike, obj: Obj) -> str:
-    meta = obj.get("metadata") or {}
-    return f"{meta.get('namespace', '')}/{meta.get('name', '')}; {rt.group}/{rt.version}, Kind={rt.kind}"
-
-
-def _internal(message: str) -> ApiError:
-    error = ApiError(500, message)
-    error.reason = ""  # the real server's StatusReasonUnknown for errors it did not classify
-    return error
-
-
-def _print_manager(ident: Ident) -> str:
-    manager, operation, api_version, subresource = ident
-    text = json.dumps(manager, ensure_ascii=False)
-    if subresource:
-        text += f" with subresource {json.dumps(subresource)}"
-    if operation != APPLY:
-        text += f" using {api_version}"
-    return text
-
-
-def conflict_error(conflicts: dict[Ident, PathSet]) -> ApiError:
-    """409 exactly as kube-apiserver words apply conflicts."""
-    pairs = [
-        (ident, path) for ident in sorted(conflicts) for path in sorted(conflicts[ident], key=iteration_key)
-    ]
-    causes = [
-        {
-            "reason": "FieldManagerConflict",
-            "message": f"conflict with {_print_manager(ident)}",
-            "field": path_string(path),
-        }
-        for ident, path in pairs
-    ]
-    if len(pairs) == 1:
-        ident, path = pairs[0]
-        message = f"Apply failed with 1 conflict: conflict with {_print_manager(ident)}: {path_string(path)}"
-    else:
-        lines = []
-        for ident in sorted(conflicts):
-            lines.append(f"conflicts with {_print_manager(ident)}:")
-            lines.extend(f"- {path_string(p)}" for p in sorted(conflicts[ident], key=iteration_key))
-        message = f"Apply failed with {len(pairs)} conflicts: " + "\n".join(lines)
-    return ApiError(409, message, reason="Conflict", details={"causes": causes})
-
-
-def _take_from_others(managers: Managers, own: Ident | None, taken: PathSet, removed: PathSet) -> None:
-    for ident, entry in list(managers.items()):
-        if ident == own:
-            continue
-        if taken:
-            entry.fields = entry.fields - taken
-        if removed:
-            entry.fields = entry.fields - removed
-        if not entry.fields:
-            del managers[ident]
+class _Conflicts(Exception):
+    def __init__(self, conflicts: dict[Ident, PathSet]) -> None:
+        super().__init__("apply conflicts")
+        self.conflicts = conflicts
 
 
 def server_side_apply(
@@ -140,7 +51,11 @@ def server_side_apply(
     now: str,
     subresource: str | None = None,
 ) -> Obj:
-    """The object after applying `applied` as `manager`, with its managedFields; neither input changes."""
+    """The object after applying `applied` as `manager`, with its managedFields; neither input changes.
+
+    The result shares nothing with `live`; it is meant to be defaulted and validated next (defaulted
+    fields stay unowned, as on the real server). `live` None means the apply creates the object.
+    """
     if subresource != "scale" and applied.get("apiVersion") != rt.api_version:
         raise bad_request(
             "Incorrect version specified in apply patch. Specified patch version: "
@@ -150,76 +65,114 @@ def server_side_apply(
     if isinstance(applied_meta, dict) and applied_meta.get("managedFields") is not None:
         raise bad_request("metadata.managedFields must be nil")
     schema = root_schema(rt)
-    reset = _reset_keys(rt, subresource)
+    reset = reset_keys(rt, subresource)
     config = {k: v for k, v in applied.items() if k not in reset} if reset else applied
     try:
         config_full = to_field_set(config, schema)
     except FieldSetError as exc:
-        raise _internal(f"failed to create typed patch object ({_gvk_nn(rt, applied)}): {exc}") from exc
-    if live is None:
-        live_body: Obj = {}
-        managers: Managers = {}
-    else:
-        live_body, raw = _without_managed_fields(live)
-        try:
-            managers = decode(raw)
-        except FieldSetError as exc:
-            raise _internal(f"failed to decode managed fields: {exc}") from exc
-    api_version = applied.get("apiVersion") or rt.api_version
+        raise internal(f"failed to create typed patch object ({gvk_nn(rt, applied)}): {exc}") from exc
+    live_body, raw = without_managed_fields(live) if live is not None else ({}, None)
     try:
-        merged = merge_objects(live_body, config, schema)
-        own = identity(manager, APPLY, "", subresource or "")
-        previous = managers.get(own)
-        managers[own] = Entry(
-            manager,
-            APPLY,
-            api_version,
-            subresource or "",
-            previous.time if previous else None,
-            _filter(config_full, reset),
-        )
-        if previous is not None and previous.fields and not previous.fields <= managers[own].fields:
-            owned: PathSet = set(config_full)
-            for entry in managers.values():
-                owned |= entry.fields
-            dropped = ensure_named(previous.fields) - ensure_named(owned)
-            if dropped:
-                merged = remove_paths(merged, dropped, schema)
-        changes = compare(live_body, merged, schema)
+        managers = decode(raw)
     except FieldSetError as exc:
-        raise _internal(f"failed to create typed live object ({_gvk_nn(rt, applied)}): {exc}") from exc
-    touched = _filter(changes.added | changes.modified, reset)
-    conflicts: dict[Ident, PathSet] = {}
-    for ident, entry in managers.items():
-        if ident != own:
-            clash = entry.fields & touched
-            if clash:
-                conflicts[ident] = clash
-    if conflicts and not force:
-        raise conflict_error(conflicts)
-    _take_from_others(managers, own, touched if conflicts else set(), _filter(changes.removed, reset))
-    if not managers[own].fields:
-        del managers[own]
-    elif live is None or changes.added or changes.modified or changes.removed:
-        managers[own].time = now
-    cap_update_managers(managers)
-    _store_managed_fields(merged, managers)
+        raise internal(f"failed to decode managed fields: {exc}") from exc
+    if live is not None and not managers:
+        _before_first_apply(live_body, managers, rt, now, subresource, schema)
+    apply_version = str(applied.get("apiVersion") or rt.api_version)
+    args = (live_body, config, config_full, managers, manager, apply_version, now, subresource, schema, reset)
+    try:
+        merged = _apply(*args, force=force, creating=live is None)
+    except _Conflicts as caught:
+        allowed = _allowed_by_last_applied(live_body, schema, reset) if manager == "kubectl" else set()
+        remaining = {i: p - allowed for i, p in caught.conflicts.items() if p - allowed}
+        if remaining:
+            raise conflict_error(remaining) from None
+        merged = _apply(*args, force=True, creating=False)
+    except FieldSetError as exc:
+        raise internal(f"failed to create typed live object ({gvk_nn(rt, applied)}): {exc}") from exc
     if manager == "kubectl":
         _sync_last_applied(merged, applied)
     return merged
 
 
-def _store_managed_fields(obj: Obj, managers: Managers) -> None:
-    entries = encode(managers)
-    meta = obj.get("metadata")
-    if not isinstance(meta, dict):
-        if not entries:
-            return
-        meta = obj["metadata"] = {}
-    if entries:
-        meta["managedFields"] = entries
-    else:
-        meta.pop("managedFields", None)
+def _apply(
+    live_body: Obj,
+    config: Obj,
+    config_full: PathSet,
+    base: Managers,
+    manager: str,
+    apply_version: str,
+    now: str,
+    subresource: str | None,
+    schema: FieldSchema,
+    reset: tuple[str, ...],
+    *,
+    force: bool,
+    creating: bool,
+) -> Obj:
+    managers = {ident: Entry(e.manager, e.operation, e.api_version, e.subresource, e.time, e.fields)
+                for ident, e in base.items()}  # fmt: skip
+    merged = merge_objects(live_body, config, schema)
+    own = identity(manager, APPLY, "", subresource or "")
+    previous = managers.get(own)
+    fields = owned_paths(config_full, reset)
+    managers[own] = Entry(
+        manager, APPLY, apply_version, subresource or "", previous.time if previous else None, fields
+    )
+    if previous is not None and previous.fields and not previous.fields <= fields:
+        owned: PathSet = set(config_full)
+        for entry in managers.values():
+            owned |= entry.fields
+        dropped = ensure_named(previous.fields) - ensure_named(owned)
+        if dropped:
+            merged = remove_paths(merged, dropped, schema)
+    changes = compare(live_body, merged, schema)
+    touched = owned_paths(changes.added | changes.modified, reset)
+    conflicts: dict[Ident, PathSet] = {}
+    for ident, entry in managers.items():
+        clash = entry.fields & touched if ident != own else None
+        if clash:
+            conflicts[ident] = clash
+    if conflicts and not force:
+        raise _Conflicts(conflicts)
+    take_from_others(managers, own, touched if conflicts else set(), owned_paths(changes.removed, reset))
+    if not managers[own].fields:
+        del managers[own]
+    elif creating or changes.added or changes.modified or changes.removed:
+        managers[own].time = now
+    store_managed_fields(merged, managers)
+    return merged
+
+
+def _before_first_apply(
+    live_body: Obj,
+    managers: Managers,
+    rt: ResourceLike,
+    now: str,
+    subresource: str | None,
+    schema: FieldSchema,
+) -> None:
+    """An object stored without managedFields: its fields first go to `before-first-apply`."""
+    changes = compare(empty_object(rt), live_body, schema)
+    fields = owned_paths(changes.added | changes.modified, reset_keys(rt, subresource))
+    if fields:
+        ident = identity(BEFORE_FIRST_APPLY, UPDATE, rt.api_version, subresource or "")
+        managers[ident] = Entry(BEFORE_FIRST_APPLY, UPDATE, rt.api_version, subresource or "", now, fields)
+
+
+def _allowed_by_last_applied(live_body: Obj, schema: FieldSchema, reset: tuple[str, ...]) -> PathSet:
+    """Fields kubectl's client-side apply annotation set to their live values (real lastAppliedManager)."""
+    text = ((live_body.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    if not text:
+        return set()
+    try:
+        last = json.loads(text)
+        if not isinstance(last, dict):
+            return set()
+        differs = compare(last, live_body, schema).modified
+        return owned_paths(to_field_set(last, schema, strict=False), reset) - differs
+    except (ValueError, FieldSetError):
+        return set()
 
 
 def _go_json(value: Any) -> str:
@@ -241,61 +194,3 @@ def _sync_last_applied(merged: Obj, applied: Obj) -> None:
         meta.pop("annotations", None)
     snapshot["metadata"] = meta
     annotations[LAST_APPLIED] = _go_json(snapshot)
-
-
-def record_update(
-    old: Obj | None,
-    new: Obj,
-    *,
-    manager: str,
-    operation: str = "Update",
-    rt: ResourceLike,
-    now: str,
-    subresource: str | None = None,
-) -> None:
-    """Set new's metadata.managedFields for a non-apply write of `new` over `old` (None: a create).
-
-    Call it on the object about to be stored (after defaulting): the writer's Update entry gains
-    every field the write added or changed, which every other manager loses.
-    """
-    new_body, raw_new = _without_managed_fields(new)
-    raw_old = None
-    old_body: Obj
-    if old is None:
-        old_body = empty_object(rt)
-    else:
-        old_body, raw_old = _without_managed_fields(old)
-        old_body = with_zero_values(old_body, rt)
-    managers: Managers = {}
-    if raw_new and not subresource:
-        try:
-            managers = decode(raw_new)
-        except FieldSetError:
-            managers = {}
-    if not managers:
-        try:
-            managers = decode(raw_old)
-        except FieldSetError as exc:
-            raise _internal(f"failed to decode managed fields: {exc}") from exc
-        if old is not None and not managers:
-            # the real server does not start tracking an object updated without managedFields
-            _store_managed_fields(new, {})
-            return
-    schema = root_schema(rt)
-    reset = _reset_keys(rt, subresource)
-    try:
-        changes: Comparison = compare(old_body, new_body, schema)
-    except FieldSetError as exc:
-        raise _internal(f"failed to create typed object ({_gvk_nn(rt, new)}): {exc}") from exc
-    touched = _filter(changes.added | changes.modified, reset)
-    _take_from_others(managers, None, touched, _filter(changes.removed, reset))
-    if touched:
-        own = identity(manager, operation, rt.api_version, subresource or "")
-        entry = managers.get(own)
-        if entry is None:
-            managers[own] = Entry(manager, operation, rt.api_version, subresource or "", now, touched)
-        else:
-            entry.fields = entry.fields | touched
-            entry.time = now
-    cap_update_managers(managers)
-    _store_managed_fields(new, managers)
