@@ -133,8 +133,7 @@ class SourceService:
         )
         self._tools: dict[str, str] | None = None
         self._checked_roots: set[str] = set()
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self._locks = [threading.Lock() for _ in range(64)]  # striped: bounded, whatever the digests
 
     @property
     def tools(self) -> dict[str, str]:
@@ -254,8 +253,7 @@ class SourceService:
         return previous
 
     def _local_lock(self, digest: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(digest, threading.Lock())
+        return self._locks[int(digest[:8], 16) % len(self._locks)]
 
     def _render_once(self, digest: str, job: RenderJob, force: bool, tally: _Tally) -> CachedManifests:
         """Render, unless another thread or worker is already rendering the same digest."""

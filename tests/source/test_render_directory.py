@@ -78,6 +78,7 @@ def test_glob_semantics(pattern: str, path: str, matches: bool) -> None:
 def test_symlink_inside_repository_is_followed(tmp_path: Path) -> None:
     output = render(snapshot_of("symlink-inside-repo-valid", tmp_path), tmp_path, path="app")
     assert names(output) == ["shared-through-symlink"]
+    assert output.inputs == {"shared/cm.yaml"}  # a change there must invalidate the app
 
 
 def test_hook_may_use_generate_name(tmp_path: Path) -> None:

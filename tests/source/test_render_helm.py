@@ -205,3 +205,32 @@ def test_template_failure_reports_helm_error_without_host_paths(tmp_path: Path) 
     text = str(info.value)
     assert "app 'demo'" in text and "helm template chart" in text and "value image.tag is required" in text
     assert str(tmp_path) not in text
+
+
+def test_local_file_dependency_is_built_in_scratch_space(tmp_path: Path) -> None:
+    root = snapshot_of("helm-local-dependency-valid", tmp_path)
+    before = tree_state(root)
+    output = render(
+        root, tmp_path, path="umbrella", helm={"parameters": [{"name": "common.greeting", "value": "hi"}]}
+    )
+    objects = by_name(output)
+    assert objects["ConfigMap/demo-common"]["data"] == {"greeting": "hi"}
+    assert "ConfigMap/demo-umbrella" in objects and output.inputs == {"common"}
+    assert tree_state(root) == before
+
+
+def test_dependency_on_a_chart_repository_must_be_vendored(tmp_path: Path) -> None:
+    with pytest.raises(
+        RenderError, match=r"chart/Chart.yaml: chart dependency 'redis' .* is not vendored in charts/"
+    ):
+        render(snapshot_of("helm-remote-dependency-rejected", tmp_path), tmp_path, path="chart")
+
+
+def test_local_dependency_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    root = snapshot_of("helm-dependency-outside-repo-rejected", tmp_path)
+    (root.parent / "outside-chart").mkdir()
+    (root.parent / "outside-chart" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: outside\nversion: 0.1.0\n"
+    )
+    with pytest.raises(UnsafeSourceError, match=r"dependency 'outside' '.*' resolves outside the repository"):
+        render(root, tmp_path, path="chart")

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitserver import GitServer
+from gitserver import GitServer, private_redis
 from service_support import add_fixture, application, make_stack, serve
 
-from gitops.cache import MemoryCache
+from gitops.cache import MemoryCache, RedisCache
 from gitops.keys import Keys
 from gitops.source.manifest_cache import CachedManifests, ManifestCache
 from gitops.source.service import ChangedFiles
@@ -300,3 +300,19 @@ def test_directory_symlink_committed_to_git_is_refused(git_server: GitServer, tm
         stack.service.desired_state(
             application("victim", {"repoURL": url, "path": "app", "directory": {"recurse": True}})
         )
+
+
+def test_hosts_share_renders_through_redis(git_server: GitServer, tmp_path: Path) -> None:
+    repo, url = serve(git_server)
+    add_fixture(repo, "helm-chart-valid")
+    source = {
+        "repoURL": url,
+        "path": "chart",
+        "helm": {"releaseName": "web", "valuesObject": {"replicas": 2}},
+    }
+    with private_redis(tmp_path / "redis") as client:
+        hosts = [make_stack(tmp_path, cache=RedisCache(client), name=f"host-{i}") for i in range(3)]
+        states = [host.service.desired_state(application(f"app-{i}", source)) for i, host in enumerate(hosts)]
+        assert [s.renders_performed for s in states] == [1, 0, 0]
+        assert states[1].objects == states[0].objects == states[2].objects
+        assert any(key.startswith(b"bosun:manifests:") for key in client.keys("*"))

@@ -105,6 +105,8 @@ def render_directory(job: RenderJob) -> Rendered:
             for item in value if isinstance(value, list) else [value]:
                 rendered.documents.extend((display, obj) for obj in flatten_lists(item))
             continue
+        if path.is_symlink():  # a link elsewhere in the repository: its target is an input too
+            rendered.inputs.add(job.display(path))
         text = read_text_file(path, app=job.app, display=display, max_bytes=limits.max_manifest_bytes)
         if path.suffix == ".json":
             try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops.errors import RenderError, UnsafeSourceError
+from gitops.source.render.helm_deps import prepare_chart
 from gitops.source.render.job import Rendered, RenderJob, envsubst, flatten_lists
 from gitops.source.render.process import run_tool
 from gitops.source.render.safety import confine
@@ -143,12 +144,14 @@ def render_helm(job: RenderJob) -> Rendered:
     if scratch_parent is not None:
         scratch_parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="helm-", dir=scratch_parent) as scratch:
+        chart_dir, dependency_inputs = prepare_chart(job, Path(scratch))
         argv, inputs = helm_argv(job, Path(scratch))
+        inputs |= dependency_inputs
         out = run_tool(
             argv,
             app=job.app,
             target=f"helm template {job.source.path or '.'}",
-            cwd=job.app_dir,
+            cwd=chart_dir,
             timeout=job.settings.timeout_seconds,
             max_output_bytes=limits.max_manifest_bytes * 2,
             extra_env=job.env(),

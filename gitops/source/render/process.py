@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import selectors
 import shutil
 import signal
@@ -22,14 +21,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from gitops.errors import RenderError
+from gitops.source.repo_url import redact
 
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
 STDERR_KEEP = 4000
 
 
 def redact_text(text: str) -> str:
-    """Strip userinfo (user:password@, token@) from every URL in `text`."""
-    return _USERINFO.sub(r"\g<scheme>", text)
+    """Strip credentials (URL userinfo, token parameters, auth headers) from `text`."""
+    return redact(text)
 
 
 def minimal_env(home: str, extra: Mapping[str, str], tool_dirs: Sequence[str] = ()) -> dict[str, str]:
