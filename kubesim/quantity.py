@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 QUANTITY_PATTERN = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 QUANTITY_ERROR = f"quantities must match the regular expression '{QUANTITY_PATTERN}'"
@@ -32,13 +33,20 @@ class QuantityError(ValueError):
     """The text is not a Kubernetes quantity; the message is the real server's."""
 
 
+def _as_text(text: object) -> str:
+    if isinstance(text, bool) or not isinstance(text, str | int | float):
+        raise QuantityError(QUANTITY_ERROR)
+    return repr(text) if isinstance(text, float) else str(text)
+
+
 def parse(text: str | int | float) -> tuple[Fraction, str]:
     """Return (exact value rounded up to nano precision, format) of a quantity."""
-    if isinstance(text, bool):
-        raise QuantityError(QUANTITY_ERROR)
-    if isinstance(text, int | float):
-        text = repr(text) if isinstance(text, float) else str(text)
-    if not isinstance(text, str) or not text:
+    return _parse(_as_text(text))
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> tuple[Fraction, str]:
+    if not text:
         raise QuantityError(QUANTITY_ERROR)
     shape = _SHAPE.match(text)
     if shape is None:
@@ -102,7 +110,12 @@ def format_quantity(value: Fraction, fmt: str) -> str:
 
 def canonical(text: str | int | float) -> str:
     """The string the real server stores for a quantity; raises QuantityError when invalid."""
-    value, fmt = parse(text)
+    return _canonical(_as_text(text))
+
+
+@lru_cache(maxsize=4096)
+def _canonical(text: str) -> str:
+    value, fmt = _parse(text)
     return format_quantity(value, fmt)
 
 
