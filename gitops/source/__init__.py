@@ -2,11 +2,13 @@
 
 Git half (this package's modules, each documents its interface):
 - `repo_url`: normalise (matching), canonical identity and digest (caches), redact (errors, logs);
-- `revisions`: `resolve_from_refs` (pure) and `RevisionResolver` (one ls-remote per repo per TTL,
-  shared through `gitops.cache.ByteCache`);
+- `ref_resolution`: `resolve_from_refs` (pure: targetRevision -> commit, given the refs);
+- `revisions`: `RevisionResolver` (one ls-remote per repo per TTL, shared through
+  `gitops.cache.ByteCache`), re-exporting `ref_resolution`'s names;
 - `semver_constraints`: Masterminds-style constraints over tags, as Argo CD;
 - `git_remote`: `GitRunner` (every git command, credentials, timeouts, redacted errors), `GitRemote`;
-- `mirrors`: bare mirror per repository, read-only snapshot per commit, eviction;
+- `mirrors`: bare mirror per repository, read-only snapshot per commit; `mirror_eviction` and
+  `cache_files` (locks, read-only trees) beside it;
 - `credentials`: repository / repo-creds Secrets and settings, handed to git without exposure;
 - `git_metrics`: counters of git traffic;
 - `git_setup`: `build_git_source(settings, cache, secrets)` wires all of the above from settings.

@@ -27,102 +27,24 @@ import fcntl
 import logging
 import os
 import re
-import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
 from gitops.errors import GitAuthError, GitError, RevisionNotFoundError
+from gitops.source.cache_files import flock, make_read_only, remove_tree, tree_size
 from gitops.source.credentials import RepoCredentials, with_url_credentials
 from gitops.source.git_metrics import GitMetrics
 from gitops.source.git_remote import GitRunner
+from gitops.source.mirror_eviction import EvictionReport, evict_cache
 from gitops.source.repo_url import redact, repo_digest, validate
 
 log = logging.getLogger(__name__)
 _HEX = re.compile(r"^[0-9a-fA-F]{7,40}$")
-_STALE_TMP_SECONDS = 3600.0
-
-
-@dataclass
-class EvictionReport:
-    """What one `evict()` removed, and what it had to keep because it was in use."""
-
-    removed_snapshots: list[Path] = field(default_factory=list)
-    removed_mirrors: list[Path] = field(default_factory=list)
-    skipped_in_use: list[Path] = field(default_factory=list)
-    freed_bytes: int = 0
-    total_bytes_after: int = 0
-
-
-@dataclass
-class _Entry:
-    kind: str
-    path: Path
-    last_used: float
-    size: int
-    lock: Path
-    meta: Path | None = None
-
-
-def _tree_size(path: Path) -> int:
-    total = 0
-    for root, dirs, files in os.walk(path):
-        for name in files + dirs:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:
-                pass
-    return total
-
-
-def _make_read_only(path: Path) -> None:
-    for root, dirs, files in os.walk(path, topdown=False):
-        for name in files:
-            full = os.path.join(root, name)
-            if not os.path.islink(full):
-                os.chmod(full, os.lstat(full).st_mode & 0o555)
-        for name in dirs:
-            full = os.path.join(root, name)
-            if not os.path.islink(full):
-                os.chmod(full, 0o555)
-    os.chmod(path, 0o555)
-
-
-def remove_tree(path: Path) -> None:
-    """Deletes a (possibly read-only) tree without following symlinks."""
-    if not path.exists() and not path.is_symlink():
-        return
-    for root, dirs, _files in os.walk(path):
-        os.chmod(root, 0o755)
-        for name in dirs:
-            full = os.path.join(root, name)
-            if not os.path.islink(full):
-                os.chmod(full, 0o755)
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@contextmanager
-def _flock(path: Path, mode: int) -> Iterator[bool]:
-    """Holds an fcntl lock on `path`; yields False (and holds nothing) if LOCK_NB could not get it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, mode)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
 
 
 class Mirrors:
@@ -171,11 +93,11 @@ class Mirrors:
                 return final
         lock = self.lock_path(repo_url)
         for _attempt in range(3):
-            with _flock(lock, fcntl.LOCK_SH):
+            with flock(lock, fcntl.LOCK_SH):
                 full = self._present(repo_url, sha)
                 if full:
                     return self._materialise(repo_url, full)
-            with _flock(lock, fcntl.LOCK_EX):
+            with flock(lock, fcntl.LOCK_EX):
                 self._fetch_if_missing(repo_url, sha, creds)
         raise GitError(  # only if the mirror is evicted again and again under our feet
             f"commit {sha} kept disappearing from the local mirror",
@@ -187,7 +109,7 @@ class Mirrors:
     def leased(self, repo_url: str, commit_sha: str, creds: RepoCredentials | None = None) -> Iterator[Path]:
         """`snapshot()` kept safe from eviction while the block runs."""
         sha = self._check_sha(repo_url, commit_sha)
-        with _flock(self._lease_lock(sha), fcntl.LOCK_SH):
+        with flock(self._lease_lock(sha), fcntl.LOCK_SH):
             yield self.snapshot(repo_url, sha, creds)
 
     def expand(self, repo_url: str, commit_sha: str, creds: RepoCredentials | None = None) -> str:
@@ -294,7 +216,7 @@ class Mirrors:
         try:
             os.utime(meta)
         except FileNotFoundError:
-            self._write_meta(meta, _tree_size(final))
+            self._write_meta(meta, tree_size(final))
 
     def _write_meta(self, meta: Path, size: int) -> None:
         tmp = meta.with_name(f".{meta.name}.{uuid.uuid4().hex}")
@@ -318,8 +240,8 @@ class Mirrors:
                 ["-c", "core.symlinks=true", "--work-tree", str(tmp), "read-tree", "--reset", "-u", sha],
                 extra_env={"GIT_INDEX_FILE": str(index)},
             )
-            size = _tree_size(tmp)
-            _make_read_only(tmp)
+            size = tree_size(tmp)
+            make_read_only(tmp)
             self._write_meta(final.with_name(final.name + ".meta"), size)
             try:
                 os.rename(tmp, final)
@@ -333,70 +255,13 @@ class Mirrors:
             remove_tree(tmp)
         return final
 
-    # --- eviction ---
-    def _entries(self) -> list[_Entry]:
-        entries: list[_Entry] = []
-        now = self._clock()
-        for repo_dir in (self.cache_dir / "snapshots").iterdir():
-            if not repo_dir.is_dir():
-                continue
-            for child in repo_dir.iterdir():
-                if child.name.startswith((".tmp-", ".trash-")):
-                    if child.is_dir() and now - child.lstat().st_mtime > _STALE_TMP_SECONDS:
-                        remove_tree(child)
-                    continue
-                if not child.is_dir() or child.is_symlink():
-                    continue
-                meta = child.with_name(child.name + ".meta")
-                try:
-                    last_used = meta.stat().st_mtime
-                    size = int(orjson.loads(meta.read_bytes())["bytes"])
-                except (OSError, ValueError, KeyError):
-                    last_used, size = child.stat().st_mtime, _tree_size(child)
-                entries.append(_Entry("snapshot", child, last_used, size, self._lease_lock(child.name), meta))
-        for mirror in (self.cache_dir / "mirrors").iterdir():
-            if mirror.name.startswith(".tmp-") or not mirror.is_dir():
-                continue
-            marker = mirror / "bosun-used"
-            last_used = marker.stat().st_mtime if marker.exists() else mirror.stat().st_mtime
-            lock = self.cache_dir / "locks" / f"{mirror.name[: -len('.git')]}.lock"
-            entries.append(_Entry("mirror", mirror, last_used, _tree_size(mirror), lock))
-        return entries
-
-    def _remove(self, entry: _Entry, report: EvictionReport) -> bool:
-        with _flock(entry.lock, fcntl.LOCK_EX | fcntl.LOCK_NB) as got:
-            if not got:
-                report.skipped_in_use.append(entry.path)
-                return False
-            trash = entry.path.with_name(f".trash-{uuid.uuid4().hex}")
-            try:
-                os.rename(entry.path, trash)
-            except FileNotFoundError:
-                return False
-            if entry.meta is not None:
-                entry.meta.unlink(missing_ok=True)
-        remove_tree(trash)
-        report.freed_bytes += entry.size
-        (report.removed_snapshots if entry.kind == "snapshot" else report.removed_mirrors).append(entry.path)
-        self.metrics.inc("evictions_total", what=entry.kind)
-        return True
-
     def evict(self) -> EvictionReport:
         """Removes what is older than max_age_seconds, then the least recently used over max_bytes."""
-        report = EvictionReport()
-        now = self._clock()
-        kept: list[_Entry] = []
-        for entry in sorted(self._entries(), key=lambda e: e.last_used):
-            if now - entry.last_used > self.max_age_seconds and self._remove(entry, report):
-                continue
-            kept.append(entry)
-        total = sum(e.size for e in kept)
-        for entry in list(kept):
-            if total <= self.max_bytes:
-                break
-            if entry.path in report.skipped_in_use:
-                continue
-            if self._remove(entry, report):
-                total -= entry.size
-        report.total_bytes_after = total
-        return report
+        return evict_cache(
+            self.cache_dir,
+            self.max_bytes,
+            self.max_age_seconds,
+            self._clock(),
+            self._lease_lock,
+            self.metrics,
+        )
