@@ -27,6 +27,7 @@ __all__ = [
     "Condition",
     "DiffCache",
     "IgnoreRule",
+    "ManifestError",
     "MemoryDiffCache",
     "ResourceStatus",
     "SyncCode",

@@ -24,7 +24,7 @@ from gitops.compare.ignore import IgnoreRule, parse_rules, rules_for, strip_igno
 from gitops.compare.normalize import clean, desired_for_check
 from gitops.compare.predict import predict_live, proves_synced
 from gitops.compare.result import CompareResult, CompareStats, Condition, ResourceStatus, SyncCode
-from gitops.compare.targets import Target, compare_options, is_hook, prepare_targets, sync_wave
+from gitops.compare.targets import ManifestError, Target, compare_options, is_hook, prepare_targets, sync_wave
 from gitops.errors import ClusterError
 from gitops.health import Health, HealthInput, HealthStatus, app_health, assess, ignores_healthcheck
 from gitops.settings import Settings
@@ -257,8 +257,8 @@ def compare_app(
                 extra = comparer.resource_of_extraneous(key, obj, info)
                 if extra is not None:
                     resources.append(extra)
-    except ClusterError as exc:
-        message = f"cannot load live state: {exc}"
+    except (ClusterError, ManifestError) as exc:
+        message = f"cannot load live state: {exc}" if isinstance(exc, ClusterError) else str(exc)
         return CompareResult(
             [],
             SyncCode.UNKNOWN,

@@ -13,7 +13,7 @@ from typing import Any
 
 from gitops.cluster.port import ClusterPort, ResourceInfo, split_api_version
 from gitops.compare.result import Condition
-from gitops.errors import ClusterError
+from gitops.errors import ClusterError, SourceError
 from gitops.tracking import DEFAULT_TRACKING_ANNOTATION, ResourceKey, mark
 
 Obj = dict[str, Any]
@@ -72,6 +72,10 @@ def compare_options(obj: Obj | None) -> set[str]:
     }
 
 
+class ManifestError(SourceError):
+    """A rendered document cannot be compared (no apiVersion, kind or name): a ComparisonError."""
+
+
 @dataclass(slots=True)
 class Target:
     """One desired object, ready to compare and apply."""
@@ -89,8 +93,10 @@ class Target:
 def _crd_scopes(desired: Iterable[Obj]) -> dict[tuple[str, str], bool]:
     scopes = {}
     for obj in desired:
-        if obj.get("kind") == "CustomResourceDefinition" and str(obj.get("apiVersion", "")).startswith(
-            "apiextensions.k8s.io/"
+        if (
+            isinstance(obj, dict)
+            and obj.get("kind") == "CustomResourceDefinition"
+            and str(obj.get("apiVersion", "")).startswith("apiextensions.k8s.io/")
         ):
             spec = obj.get("spec") or {}
             kind = (spec.get("names") or {}).get("kind")
@@ -99,6 +105,33 @@ def _crd_scopes(desired: Iterable[Obj]) -> dict[tuple[str, str], bool]:
                     spec.get("scope", "Namespaced") == "Namespaced"
                 )
     return scopes
+
+
+def _check_document(app: str, index: int, raw: Any) -> None:
+    """A manifest without apiVersion, kind or a name cannot be compared: ManifestError naming it."""
+    if not isinstance(raw, dict):
+        raise ManifestError(
+            f"document {index} is a {type(raw).__name__}, not an object",
+            app=app,
+            target=f"manifest #{index}",
+            hint="fix the manifest in Git",
+        )
+    meta: dict[str, Any] = raw["metadata"] if isinstance(raw.get("metadata"), dict) else {}
+    missing = [
+        field
+        for field, value in (("apiVersion", raw.get("apiVersion")), ("kind", raw.get("kind")))
+        if not value
+    ]
+    if not (meta.get("name") or meta.get("generateName")):
+        missing.append("metadata.name")
+    if missing:
+        what = f"{raw.get('kind') or 'object'} {meta.get('name') or ''}".strip()
+        raise ManifestError(
+            f"{what} has no {', '.join(missing)}",
+            app=app,
+            target=f"manifest #{index}",
+            hint="fix the manifest in Git",
+        )
 
 
 def prepare_targets(
@@ -110,12 +143,14 @@ def prepare_targets(
 ) -> tuple[list[Target], list[Condition]]:
     """Targets in input order (a repeated object keeps its last definition: RepeatedResourceWarning).
 
-    Raises ClusterError when discovery itself fails (other than "kind not served").
+    Raises ClusterError when discovery itself fails (other than "kind not served"), ManifestError for
+    a document without apiVersion, kind or name.
     """
     scopes = _crd_scopes(desired)
     targets: dict[ResourceKey, Target] = {}
     conditions: list[Condition] = []
-    for raw in desired:
+    for index, raw in enumerate(desired):
+        _check_document(app, index, raw)
         api_version, kind = str(raw.get("apiVersion") or ""), str(raw.get("kind") or "")
         group, version = split_api_version(api_version)
         info: ResourceInfo | None

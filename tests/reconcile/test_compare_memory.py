@@ -328,3 +328,25 @@ def test_settings_come_from_bosun_settings() -> None:
     assert result.resources[0].target["metadata"]["annotations"] == {
         "example.com/owner": "guestbook:/ConfigMap:prod/a"
     }
+
+
+@pytest.mark.parametrize(
+    ("document", "complaint"),
+    [
+        ({"kind": "ConfigMap", "metadata": {"name": "a"}}, "ConfigMap a has no apiVersion"),
+        ({"apiVersion": "v1", "metadata": {"name": "a"}}, "object a has no kind"),
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}, "ConfigMap has no metadata.name"),
+        ("just a string", "document 1 is a str"),
+    ],
+)
+def test_malformed_manifest_is_a_comparison_error(document: Any, complaint: str) -> None:
+    port = MemoryClusterPort()
+    result = compare_app(port, "guestbook", [cm("fine"), document], destination_namespace="prod")
+    assert result.sync_status == SyncCode.UNKNOWN and result.resources == []
+    (condition,) = result.conditions
+    assert (
+        condition.type == "ComparisonError"
+        and complaint in condition.message
+        and "guestbook" in condition.message
+    )
+    assert "manifest #1" in condition.message and port.calls.total == 0
