@@ -78,7 +78,7 @@ def server_side_apply(
         raise internal(f"failed to decode managed fields: {exc}") from exc
     if live is not None and not managers:
         _before_first_apply(live_body, managers, rt, now, subresource, schema)
-    apply_version = str(applied.get("apiVersion") or rt.api_version)
+    apply_version = rt.api_version  # /scale entries too carry the parent's version
     args = (live_body, config, config_full, managers, manager, apply_version, now, subresource, schema, reset)
     try:
         merged = _apply(*args, force=force, creating=live is None)

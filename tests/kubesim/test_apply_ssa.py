@@ -311,3 +311,20 @@ def test_kubectl_upgrading_from_client_side_apply_takes_its_last_applied_fields(
     assert caught.value.message.endswith('conflict with "kubectl-client-side-apply" using v1: .data.b')
     with pytest.raises(ApiError):
         apply(live, cm(a="3"), manager="not-kubectl", now=T1)
+
+
+def test_defaulted_key_fields_match_live_items() -> None:
+    live = apply(None, deployment(ports=[{"containerPort": 80}]), manager="a", rt=DEPLOYMENT)
+    live["spec"]["template"]["spec"]["containers"][0]["ports"][0]["protocol"] = "TCP"  # defaulting
+    result = apply(
+        live, deployment(ports=[{"containerPort": 80, "name": "http"}]), manager="a", rt=DEPLOYMENT, now=T1
+    )
+    assert result["spec"]["template"]["spec"]["containers"][0]["ports"] == [
+        {"containerPort": 80, "protocol": "TCP", "name": "http"}
+    ]
+    container = entry(result, "a")["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"][
+        'k:{"name":"web"}'
+    ]
+    assert container["f:ports"] == {
+        'k:{"containerPort":80,"protocol":"TCP"}': {".": {}, "f:containerPort": {}, "f:name": {}}
+    }
