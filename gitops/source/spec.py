@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from gitops.errors import SpecError
+from gitops.source.repo_url import validate as validate_repo_url
 
 MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
 REF_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -269,6 +270,10 @@ def _check_source(source: SourceSpec, *, app: str, where: str) -> None:
             app=app,
             hint=hint,
         )
+    try:
+        validate_repo_url(source.repo_url)
+    except SpecError as exc:
+        raise SpecError(f"{where}.repoURL: {exc.message}", app=app, hint=exc.hint) from None
 
 
 def _check_refs(sources: tuple[SourceSpec, ...], *, app: str) -> None:

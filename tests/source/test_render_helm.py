@@ -234,3 +234,8 @@ def test_local_dependency_outside_the_repository_is_refused(tmp_path: Path) -> N
     )
     with pytest.raises(UnsafeSourceError, match=r"dependency 'outside' '.*' resolves outside the repository"):
         render(root, tmp_path, path="chart")
+
+
+def test_commas_in_parameter_values_are_literal(chart: Path, tmp_path: Path) -> None:
+    output = render(chart, tmp_path, path=PATH, helm={"parameters": [{"name": "message", "value": "a,b=c"}]})
+    assert config(output)["message"] == "a,b=c"

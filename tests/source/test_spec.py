@@ -192,6 +192,12 @@ def test_multi_source_with_ref_value_files() -> None:
         ({"repoURL": "https://h/r", "helm": {"valueFiles": ["$vals/x.yaml"]}}, "need spec.sources"),
         ({"repoURL": "https://h/r", "ref": "bad name"}, "spec.source.ref"),
         ("just a string", "spec.source: must be an object"),
+        ({"repoURL": "file:///etc/repo"}, "spec.source.repoURL: repository URL scheme 'file' is not allowed"),
+        (
+            {"repoURL": "--upload-pack=touch /tmp/x"},
+            "spec.source.repoURL: repository URL must not start with '-'",
+        ),
+        ({"repoURL": "https://user:hunter2@h"}, "has no host or no path"),
     ],
 )
 def test_bad_source_is_refused_with_its_field_path(source: Any, message: str) -> None:
@@ -251,3 +257,8 @@ def test_build_environment_matches_argo_cd() -> None:
     )
     assert env["ARGOCD_APP_SOURCE_TARGET_REVISION"] == "main"
     assert env["KUBE_VERSION"] == "1.35.0" and env["KUBE_API_VERSIONS"] == "v1,apps/v1"
+
+
+def test_refused_repo_url_never_shows_its_credentials() -> None:
+    text = refused(app({"repoURL": "https://user:hunter2@h"}))
+    assert "spec.source.repoURL" in text and "hunter2" not in text

@@ -46,6 +46,13 @@ DELETE_POLICIES = {
 _SOURCE_COMMENT = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 
 
+def escape_set_value(value: str) -> str:
+    """As Argo CD: a parameter's commas are literal (`a,b` is one value), unless it is a `{x,y}` list."""
+    if value.startswith("{") and value.endswith("}"):
+        return value
+    return re.sub(r"(?<!\\),", r"\\,", value)
+
+
 def _value_file(job: RenderJob, index: int, name: str) -> Path | None:
     """Resolve valueFiles[index]; None when missing and ignoreMissingValueFiles is set."""
     helm = job.source.helm or Helm()
@@ -99,7 +106,7 @@ def helm_argv(job: RenderJob, scratch: Path) -> tuple[list[str], set[str]]:
         argv += ["--values", str(values_path)]
     for param in helm.parameters:
         flag = "--set-string" if param.force_string else "--set"
-        argv += [flag, f"{param.name}={envsubst(param.value, env)}"]
+        argv += [flag, f"{param.name}={escape_set_value(envsubst(param.value, env))}"]
     for index, file_param in enumerate(helm.file_parameters):
         what = f"helm.fileParameters[{index}].path"
         path = confine(
