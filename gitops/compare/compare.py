@@ -52,8 +52,9 @@ class CompareSettings:
         return cls(settings.field_manager, settings.tracking_annotation, server_side_diff)
 
 
-def _fingerprint(target: Obj, rules: tuple[IgnoreRule, ...]) -> str:
-    blob = orjson.dumps(target, option=orjson.OPT_SORT_KEYS) + repr(rules).encode()
+def _fingerprint(target: Obj, rules: tuple[IgnoreRule, ...], settings: CompareSettings) -> str:
+    """Everything a verdict depends on besides the live object: desired, ignore rules, settings."""
+    blob = orjson.dumps(target, option=orjson.OPT_SORT_KEYS) + repr((rules, settings)).encode()
     return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 
@@ -99,9 +100,9 @@ class _Comparer:
         """(synced, diff, message) for a desired object that exists live."""
         key = target.key
         rules = rules_for(self.rules, key.group, key.kind, key.namespace, key.name)
-        fingerprint = _fingerprint(target.obj, rules)
+        fingerprint = _fingerprint(target.obj, rules, self.settings)
         resource_version = str((live.get("metadata") or {}).get("resourceVersion") or "")
-        cache_key = f"{self.app}|{key.group}|{key.kind}|{key.namespace}|{key.name}"
+        cache_key = f"{getattr(self.port, 'cluster', '')}|{self.app}|{key.group}|{key.kind}|{key.namespace}|{key.name}"
         if self.cache is not None and resource_version:
             cached = self.cache.get(cache_key)
             if (
