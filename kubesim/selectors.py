@@ -61,10 +61,17 @@ def parse_label_selector(selector: str | None) -> Predicate | None:
         checks.append(_requirement(m, selector))
     if not checks:
         return None
+    empty: dict[str, str] = {}
+    if len(checks) == 1:
+        only = checks[0]
+        return lambda obj: only(obj["metadata"].get("labels") or empty)
 
     def predicate(obj: Obj) -> bool:
-        labels = obj.get("metadata", {}).get("labels") or {}
-        return all(check(labels) for check in checks)
+        labels = obj["metadata"].get("labels") or empty
+        for check in checks:
+            if not check(labels):
+                return False
+        return True
 
     return predicate
 
@@ -102,7 +109,7 @@ def _requirement(m: re.Match[str], selector: str) -> Callable[[dict[str, str]], 
     _check_value(value, key)
     if op == "!=":
         return lambda labels: labels.get(key) != value
-    return lambda labels: key in labels and labels[key] == value
+    return lambda labels: labels.get(key) == value
 
 
 def _int_compare(raw: str | None, bound: int, op: str) -> bool:
