@@ -68,10 +68,7 @@ def parse_label_selector(selector: str | None) -> Predicate | None:
 
     def predicate(obj: Obj) -> bool:
         labels = obj["metadata"].get("labels") or empty
-        for check in checks:
-            if not check(labels):
-                return False
-        return True
+        return all(check(labels) for check in checks)
 
     return predicate
 
