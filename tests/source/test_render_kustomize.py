@@ -145,7 +145,9 @@ def test_tool_detection_and_forcing(tmp_path: Path) -> None:
     assert detect_tool(both) == "Kustomize"
     os.remove(both / "Kustomization")
     assert detect_tool(both) == "Helm"
-    os.remove(both / "Chart.yaml")
+    os.rename(both / "Chart.yaml", both / "OtherChart.yaml")
+    assert detect_tool(both) == "Helm"  # Argo CD matches any file name ending in Chart.yaml
+    os.remove(both / "OtherChart.yaml")
     assert detect_tool(both) == "Directory"
 
 

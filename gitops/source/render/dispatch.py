@@ -9,6 +9,7 @@ objects or raises; never a partial result.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,13 @@ class RenderOutput:
 
 
 def detect_tool(app_dir: Path) -> str:
+    """Argo CD's discovery: a file whose name ends in `Chart.yaml` means Helm, a kustomization file
+    means Kustomize, and Kustomize wins when both are present (it is walked last)."""
     if kustomization_file(app_dir) is not None:
         return "Kustomize"
-    if (app_dir / "Chart.yaml").is_file():
-        return "Helm"
+    with os.scandir(app_dir) as entries:
+        if any(entry.name.endswith("Chart.yaml") and entry.is_file() for entry in entries):
+            return "Helm"
     return "Directory"
 
 
