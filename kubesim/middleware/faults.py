@@ -4,7 +4,8 @@
 Python API: `injector.add(FaultRule(...))` / `injector.add_dict({...})`, `injector.remove(id)`,
 `injector.clear()`, `injector.reseed(n)`. HTTP: `/kubesim/admin/faults` (see middleware/admin.py).
 Rules are checked in order; every matching rule adds its latency, and the first matching rule whose
-dice roll hits decides the fault (drop before error). A rule with `times` stops after firing that often.
+dice roll hits decides the fault (drop before error). A drop with `drop_after` seconds serves the
+request and cuts the connection only if the answer is still streaming by then (watches). A rule with `times` stops after firing that often.
 `seed` makes the dice deterministic for tests.
 """
 
@@ -33,6 +34,7 @@ _RULE_FIELDS = {
     "retry_after",
     "latency",
     "drop_rate",
+    "drop_after",
     "times",
     "id",
 }
@@ -52,6 +54,7 @@ class FaultRule:
     retry_after: int = 1
     latency: float = 0.0
     drop_rate: float = 0.0
+    drop_after: float = 0.0
     times: int | None = None
     id: str = ""
     fired: int = 0
@@ -66,8 +69,8 @@ class FaultRule:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
-        if self.latency < 0 or self.retry_after < 0:
-            raise ValueError("latency and retry_after must be >= 0")
+        if self.latency < 0 or self.retry_after < 0 or self.drop_after < 0:
+            raise ValueError("latency, retry_after and drop_after must be >= 0")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be >= 1 when set")
 
@@ -95,7 +98,7 @@ class FaultRule:
 @dataclass
 class Decision:
     latency: float = 0.0
-    drop: bool = False
+    drop: FaultRule | None = None
     error: FaultRule | None = None
 
 
@@ -130,11 +133,8 @@ class FaultInjector:
                 values[key] = [values[key]]
         try:
             rule = FaultRule(**values)
-            rule.error_rate, rule.drop_rate, rule.latency = (
-                float(rule.error_rate),
-                float(rule.drop_rate),
-                float(rule.latency),
-            )
+            rule.error_rate, rule.drop_rate = float(rule.error_rate), float(rule.drop_rate)
+            rule.latency, rule.drop_after = float(rule.latency), float(rule.drop_after)
             rule.status, rule.retry_after = int(rule.status), int(rule.retry_after)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"invalid fault rule: {exc}") from None
@@ -165,10 +165,10 @@ class FaultInjector:
                 if not rule.matches(info):
                     continue
                 decision.latency += rule.latency
-                if decision.drop or decision.error is not None:
+                if decision.drop is not None or decision.error is not None:
                     continue
                 if rule.drop_rate and self._random.random() < rule.drop_rate:
-                    decision.drop = True
+                    decision.drop = rule
                 elif rule.error_rate and self._random.random() < rule.error_rate:
                     decision.error = rule
                 else:
@@ -238,16 +238,33 @@ class FaultMiddleware:
         if decision.latency:
             self.injector.injected["latency"] += 1
             await asyncio.sleep(decision.latency)
-        if decision.drop and drop_connection(send):
+        if decision.drop is not None and decision.drop.drop_after > 0:
+            await self._serve_then_drop(scope, receive, send, decision.drop.drop_after)
+            return
+        if decision.drop is not None and drop_connection(send):
             self.injector.injected["drop"] += 1
             return
-        if decision.drop or decision.error is not None:
+        if decision.drop is not None or decision.error is not None:
             rule = decision.error or FaultRule(status=503)
             self.injector.injected["error"] += 1
             body, headers = error_status(rule, info)
             await send_status(send, rule.status, body, headers)
             return
         await self.app(scope, receive, send)
+
+    async def _serve_then_drop(self, scope: Scope, receive: Receive, send: Send, after: float) -> None:
+        """Serve normally, but cut the connection if the answer is still streaming after `after` seconds
+        (a watch, a slow list): the client sees its stream end without a clean close."""
+
+        def cut() -> None:
+            if drop_connection(send):
+                self.injector.injected["drop"] += 1
+
+        handle = asyncio.get_running_loop().call_later(after, cut)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            handle.cancel()
 
 
 def wrap(app: ASGIApp, *, api: Any = None, controllers: Any = None, seed: int | None = None) -> ASGIApp:

@@ -145,3 +145,21 @@ def test_matching_unit() -> None:
         injector.decide(request_info({"method": "GET", "path": "/version", "query_string": b""})).error
         is None
     )
+
+
+def test_watch_stream_is_cut_after_drop_after(server: KubesimServer) -> None:
+    from kubernetes import watch
+
+    core = client.CoreV1Api(server.api_client())
+    core.create_namespaced_config_map("default", _cm("seen"))
+    server.admin.add_fault(verbs=["watch"], resources=["configmaps"], drop_rate=1.0, drop_after=0.3)
+    started = time.monotonic()
+    events: list[str] = []
+    with pytest.raises(Exception) as caught:  # urllib3 ProtocolError: the stream ended without its last chunk
+        for event in watch.Watch().stream(core.list_namespaced_config_map, "default", timeout_seconds=20):
+            events.append(event["object"].metadata.name)
+    assert time.monotonic() - started < 15  # cut by the fault, long before the 20 s watch timeout
+    assert events == ["seen"]
+    assert "ProtocolError" in type(caught.value).__name__ or "IncompleteRead" in repr(caught.value)
+    assert server.admin.faults()["injected"]["drop"] == 1
+    assert core.read_namespaced_config_map("seen", "default").data == {"k": "v"}  # other requests unaffected
