@@ -291,7 +291,6 @@ class GitServer:
     def create_repo(self, name: str, *, private: bool = False, default_branch: str = "main") -> WorkRepo:
         bare = self.root / f"{name}.git"
         _git("init", "--quiet", "--bare", f"--initial-branch={default_branch}", str(bare))
-        _git("config", "uploadpack.allowAnySHA1InWant", "false", cwd=bare)
         if private:
             self.private.add(name)
         else:

@@ -136,7 +136,9 @@ class RevisionResolver:
         return out
 
     def _remember(self, digest: str, target: str, resolved: Resolved, fetched_at: float) -> None:
-        remaining = self._ttl - (self._clock() - fetched_at)
+        remaining = min(
+            self._ttl, self._ttl - (self._clock() - fetched_at)
+        )  # another host's clock may run ahead
         if self._ttl > 0 and remaining > 0:
             key = self._keys.revision(digest, target)
             self._cache.set(key, self._seal(key, resolved.to_bytes()), remaining)
