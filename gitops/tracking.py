@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 APP_LABEL = "bosun.dev/app"
@@ -75,6 +76,7 @@ def parse_tracking_value(value: str | None) -> TrackingId | None:
     return TrackingId(app, ResourceKey(group, kind, namespace, name))
 
 
+@lru_cache(maxsize=4096)
 def app_label_value(app: str) -> str:
     """The app name when it is a valid label value, else a stable 40-hex-digit hash of it."""
     if len(app) <= 63 and _LABEL_VALUE.match(app):

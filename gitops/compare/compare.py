@@ -52,9 +52,9 @@ class CompareSettings:
         return cls(settings.field_manager, settings.tracking_annotation, server_side_diff)
 
 
-def _fingerprint(target: Obj, rules: tuple[IgnoreRule, ...], settings: CompareSettings) -> str:
+def _fingerprint(target: Obj, rules: tuple[IgnoreRule, ...], settings_repr: bytes) -> str:
     """Everything a verdict depends on besides the live object: desired, ignore rules, settings."""
-    blob = orjson.dumps(target, option=orjson.OPT_SORT_KEYS) + repr((rules, settings)).encode()
+    blob = orjson.dumps(target, option=orjson.OPT_SORT_KEYS) + repr(rules).encode() + settings_repr
     return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 
@@ -69,6 +69,7 @@ class _Comparer:
     ) -> None:
         self.port, self.app, self.settings, self.rules, self.cache = port, app, settings, rules, cache
         self.stats = CompareStats()
+        self.settings_repr = repr(settings).encode()
         self.conditions: list[Condition] = []
 
     def load_live(
@@ -100,7 +101,7 @@ class _Comparer:
         """(synced, diff, message) for a desired object that exists live."""
         key = target.key
         rules = rules_for(self.rules, key.group, key.kind, key.namespace, key.name)
-        fingerprint = _fingerprint(target.obj, rules, self.settings)
+        fingerprint = _fingerprint(target.obj, rules, self.settings_repr)
         resource_version = str((live.get("metadata") or {}).get("resourceVersion") or "")
         cache_key = f"{getattr(self.port, 'cluster', '')}|{self.app}|{key.group}|{key.kind}|{key.namespace}|{key.name}"
         if self.cache is not None and resource_version:
