@@ -76,3 +76,13 @@ def test_runaway_program_is_killed_at_the_timeout(tmp_path: Path) -> None:
         RenderError, match=r"app 'demo': app/slow\.jsonnet: jsonnet timed out after 1\.5s and was killed"
     ):
         render(snapshot_of("jsonnet-slow-timeout", tmp_path), tmp_path, path="app", render_settings=fast)
+
+
+def test_imports_resolve_through_the_app_path(tmp_path: Path) -> None:
+    output = render(
+        snapshot_of("jsonnet-valid", tmp_path),
+        tmp_path,
+        path="app",
+        directory={"recurse": True, "include": "nested/*", "jsonnet": JSONNET},
+    )
+    assert [o["metadata"]["name"] for o in output.objects] == ["nested-web"]

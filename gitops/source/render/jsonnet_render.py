@@ -40,7 +40,7 @@ def render_jsonnet_files(job: RenderJob, files: list[Path]) -> tuple[dict[str, A
         },
         "tla_vars": {v.name: envsubst(v.value, env) for v in (jsonnet.tlas if jsonnet else []) if not v.code},
         "tla_codes": {v.name: envsubst(v.value, env) for v in (jsonnet.tlas if jsonnet else []) if v.code},
-        "libs": libs,
+        "libs": [os.path.realpath(job.app_dir), *libs],  # Argo CD's JPaths: the app path, then libs
     }
     out = run_tool(
         [sys.executable, "-m", "gitops.source.render.jsonnet_render"],
