@@ -121,10 +121,46 @@ def _keep_allocated(spec: Obj, old_spec: Obj) -> None:
         previous = (
             old_ports.get((port.get("port"), port.get("protocol", "TCP"))) if isinstance(port, dict) else None
         )
-        if previous and previous.get("nodePort") and not port.get("nodePort"):
+        wants_node_port = spec.get("type") in ("NodePort", "LoadBalancer")
+        if wants_node_port and previous and previous.get("nodePort") and not port.get("nodePort"):
             port["nodePort"] = previous["nodePort"]
     if not spec.get("healthCheckNodePort") and old_spec.get("healthCheckNodePort"):
         spec["healthCheckNodePort"] = old_spec["healthCheckNodePort"]
+
+
+def _drop_type_dependent_fields(spec: Obj, old_spec: Obj, allocators: Allocators) -> None:
+    """dropTypeDependentFields of the Service registry: when the type changes, values only the old type
+    needed are cleared if the update left them as they were (and node ports / IPs are released)."""
+    old_type, new_type = old_spec.get("type", "ClusterIP"), spec.get("type", "ClusterIP")
+    if old_type == new_type:
+        return
+    if new_type not in ("NodePort", "LoadBalancer"):
+        old_ports = {
+            (p.get("port"), p.get("protocol", "TCP")): p.get("nodePort")
+            for p in old_spec.get("ports") or []
+            if isinstance(p, dict)
+        }
+        released = []
+        for port in spec.get("ports") or []:
+            if not isinstance(port, dict) or not port.get("nodePort"):
+                continue
+            if port["nodePort"] == old_ports.get((port.get("port"), port.get("protocol", "TCP"))):
+                released.append({"nodePort": port.pop("nodePort")})
+        allocators.release({"spec": {"ports": released}})
+    if new_type != "LoadBalancer":
+        for field in ("allocateLoadBalancerNodePorts", "loadBalancerClass", "healthCheckNodePort"):
+            if field in spec and spec.get(field) == old_spec.get(field):
+                spec.pop(field)
+    if not _externally_accessible(spec) and spec.get("externalTrafficPolicy") == old_spec.get(
+        "externalTrafficPolicy"
+    ):
+        spec.pop("externalTrafficPolicy", None)
+    if new_type == "ExternalName" and spec.get("clusterIP") == old_spec.get("clusterIP"):
+        allocators.release(
+            {"spec": {"clusterIPs": old_spec.get("clusterIPs"), "clusterIP": old_spec.get("clusterIP")}}
+        )
+        for field in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"):
+            spec.pop(field, None)
 
 
 def default_service(obj: Obj, old: Obj | None, allocators: Allocators) -> None:
@@ -133,6 +169,7 @@ def default_service(obj: Obj, old: Obj | None, allocators: Allocators) -> None:
     default_service_fields(spec)
     if old is not None:
         _keep_allocated(spec, old.get("spec") or {})
+        _drop_type_dependent_fields(spec, old.get("spec") or {}, allocators)
     if spec["type"] == "ExternalName":
         return
     _default_ip_families(spec)

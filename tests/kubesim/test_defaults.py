@@ -386,3 +386,25 @@ def test_invalid_quantity_over_http_is_400(kubesim_server: KubesimServer) -> Non
         apps.create_namespaced_deployment("default", bad)
     assert caught.value.status == 400
     assert "quantities must match the regular expression" in caught.value.body
+
+
+def test_service_type_change_drops_node_ports() -> None:
+    defaulter = Defaulter(seed=5)
+    service_rt = rt("v1", "Service")
+    node_port = {"metadata": {"name": "n"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}}
+    defaulter.apply(service_rt, node_port)
+    allocated = node_port["spec"]["ports"][0]["nodePort"]
+    back = json_copy(node_port)
+    back["spec"]["type"] = "ClusterIP"  # a merge patch / apply keeps the server-set nodePort in the body
+    defaulter.apply(service_rt, back, node_port)
+    assert "nodePort" not in back["spec"]["ports"][0]
+    assert "externalTrafficPolicy" not in back["spec"]
+    assert back["spec"]["clusterIP"] == node_port["spec"]["clusterIP"]
+    assert not defaulter.allocators.port_taken(allocated)
+
+
+def json_copy(obj: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    copied: dict[str, Any] = json.loads(json.dumps(obj))
+    return copied
