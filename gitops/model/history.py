@@ -32,14 +32,11 @@ def history_entry_for(state: OperationState, history: list[HistoryEntry]) -> His
 
 
 def append_history(history: list[HistoryEntry], entry: HistoryEntry, limit: int) -> list[HistoryEntry]:
-    """History with `entry` added (unless an entry for the same deploy is there) and cut to `limit`."""
-    if any(h.deploy_started_at == entry.deploy_started_at and h.revision == entry.revision for h in history):
-        return list(history)
+    """History with `entry` added (its id above every existing one) and cut to the newest `limit`."""
     entry.id = max([entry.id, *(h.id + 1 for h in history)])
-    combined = [*history, entry]
     if limit <= 0:
         return []
-    return combined[-limit:]
+    return [*history, entry][-limit:]
 
 
 def rollback_operation(

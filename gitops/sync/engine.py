@@ -33,7 +33,8 @@ from gitops.model.operation import (
 from gitops.model.timefmt import now_utc, to_rfc3339
 from gitops.settings import Settings, get_settings
 from gitops.sync.actions import ClusterActions
-from gitops.sync.passes import Outcome, PassContext, run_pass
+from gitops.sync.context import Outcome, PassContext
+from gitops.sync.passes import run_pass
 from gitops.sync.retry import backoff_delay, is_transient, retries_left, transient_delay
 from gitops.sync.store import OperationStore
 from gitops.sync.tasks import Obj

@@ -2,8 +2,10 @@
 
 The control plane implements it on Redis plus the Application resource; `MemoryOperationStore` is
 the in-process implementation for tests. `finish` must save the final state and append the history
-entry atomically, and must ignore an entry it already holds (same deployStartedAt and revision), so a
-step repeated after a crash records one deploy once.
+entry atomically, and at most once per operation id (`state.bosun["operationId"]`), so a step
+repeated after a crash records one deploy once. The engine's bookkeeping lives in
+`state.bosun`: a store must keep it (Argo CD's CRD schema would prune it from the Application's
+status, so keep the full state in Redis and mirror the Argo fields to the Application).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class MemoryOperationStore:
     def __init__(self) -> None:
         self._states: dict[str, dict[str, object]] = {}
         self._history: dict[str, list[HistoryEntry]] = {}
+        self._finished: set[str] = set()
         self._lock = threading.Lock()
         self.saves = 0
 
@@ -58,10 +61,13 @@ class MemoryOperationStore:
         with self._lock:
             self._states[app] = copy.deepcopy(state.to_dict())
             self.saves += 1
-            if entry is not None:
+            operation_id = str(state.bosun.get("operationId") or "")
+            if entry is not None and operation_id not in self._finished:
                 self._history[app] = append_history(
                     self._history.get(app, []), copy.deepcopy(entry), history_limit
                 )
+            if operation_id:
+                self._finished.add(operation_id)
 
     def history(self, app: str) -> list[HistoryEntry]:
         with self._lock:

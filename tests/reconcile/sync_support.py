@@ -179,7 +179,10 @@ class FileOperationStore:
     def finish(self, app: str, state: OperationState, entry: HistoryEntry | None, history_limit: int) -> None:
         data = self._read()
         data["states"][app] = state.to_dict()
-        if entry is not None:
+        operation_id = str(state.bosun.get("operationId") or "")
+        finished = data.setdefault("finished", [])
+        if entry is not None and operation_id not in finished:
+            finished.append(operation_id)
             history = [HistoryEntry.from_dict(h) for h in data["history"].get(app, [])]
             data["history"][app] = [h.to_dict() for h in append_history(history, entry, history_limit)]
         self._write(data)

@@ -114,10 +114,6 @@ def test_history_has_one_entry_per_successful_real_sync_capped_with_monotonic_id
     assert history[-1].revision == "rev12"
     assert history_entry_for(_finished("x", "t", dry_run=True), history) is None
     assert history_entry_for(_finished("x", "t", phase="Failed"), history) is None
-    repeated = append_history(
-        history, history_entry_for(_finished("rev12", "2026-01-01T00:00:12Z"), history), 10
-    )  # type: ignore[arg-type]
-    assert repeated == history, "a finish repeated after a crash records the deploy once"
 
 
 def test_rollback_targets_history_entry_and_is_refused_with_automated_sync() -> None:

@@ -234,3 +234,22 @@ def test_start_refuses_while_an_operation_runs(memory: MemoryClusterPort) -> Non
     engine.start(spec, operation())
     with pytest.raises(SyncError, match="in progress"):
         engine.start(spec, operation())
+
+
+def test_finish_repeated_for_one_operation_records_one_history_entry() -> None:
+    from gitops.model.history import history_entry_for
+    from gitops.model.operation import OperationState
+
+    store = MemoryOperationStore()
+    state = OperationState(
+        phase="Succeeded", started_at="2026-01-01T00:00:00Z", finished_at="2026-01-01T00:00:01Z"
+    )
+    state.operation.sync.revision = "r1"
+    state.bosun["operationId"] = "op-1"
+    for _ in range(2):
+        store.finish("demo", state, history_entry_for(state, store.history("demo")), 10)
+    assert [h.id for h in store.history("demo")] == [0]
+    other = OperationState.from_dict(state.to_dict())
+    other.bosun["operationId"] = "op-2"  # same revision, same second: still a separate deploy
+    store.finish("demo", other, history_entry_for(other, store.history("demo")), 10)
+    assert [h.id for h in store.history("demo")] == [0, 1]
