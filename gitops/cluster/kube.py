@@ -53,11 +53,11 @@ class KubeClusterPort:
         self._infos: dict[tuple[str, str], ResourceInfo] = {}
         self._unknown: dict[tuple[str, str], float] = {}
         self._resources: dict[ResourceInfo, Any] = {}
-        self._depth = 0
+        self._local = threading.local()  # per-thread depth of port operations, for call counting
         original_call = api_client.call_api
 
         def counted_call(*args: Any, **kwargs: Any) -> Any:
-            if self._depth == 0:  # requests the port did not start itself: discovery
+            if getattr(self._local, "depth", 0) == 0:  # requests the port did not start itself: discovery
                 self.calls.add("discovery")
             return original_call(*args, **kwargs)
 
@@ -86,11 +86,11 @@ class KubeClusterPort:
     @contextmanager
     def _op(self, verb: str) -> Iterator[None]:
         self.calls.add(verb)
-        self._depth += 1
+        self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
             yield
         finally:
-            self._depth -= 1
+            self._local.depth -= 1
 
     def _error(self, exc: Exception, what: str) -> ClusterError:
         if isinstance(exc, DynamicApiError):

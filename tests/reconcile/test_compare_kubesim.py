@@ -290,3 +290,20 @@ def test_custom_resource_waits_for_its_crd_in_the_same_app(port: KubeClusterPort
     port.apply(result.resources[0].target or {}, field_manager="bosun")
     port.refresh_discovery()
     assert sync(port, "crds", [crd, widget]).sync_status == SyncCode.SYNCED
+
+
+def test_unavailable_api_server_gives_unknown_with_retry_after(
+    kubesim_server: KubesimServer, port: KubeClusterPort
+) -> None:
+    desired = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {}}]
+    assert sync(port, "flaky", desired).sync_status == SyncCode.SYNCED
+    kubesim_server.admin.add_fault(
+        verbs=["list"], resources=["configmaps"], error_rate=1.0, status=503, retry_after=2, times=1
+    )
+    result = compare_app(port, "flaky", desired, destination_namespace="prod")
+    assert result.sync_status == SyncCode.UNKNOWN and result.health.status == HealthStatus.UNKNOWN
+    assert [c.type for c in result.conditions] == [
+        "ComparisonError"
+    ] and "ConfigMap list" in result.conditions[0].message
+    assert result.error is not None and getattr(result.error, "retry_after", None) == 2.0
+    assert compare_app(port, "flaky", desired, destination_namespace="prod").sync_status == SyncCode.SYNCED
