@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -134,9 +135,28 @@ class ManifestCache:
         self._cache.delete(self.keys.manifests_render_lock(digest))
 
 
+def _glob(pattern: str) -> re.Pattern[str]:
+    """filepath.Match semantics (as Argo CD matches manifest-generate-paths): `*` stays in a segment."""
+    out = []
+    for part in re.split(r"(\*|\?|\[[^\]]*\])", pattern):
+        if part == "*":
+            out.append("[^/]*")
+        elif part == "?":
+            out.append("[^/]")
+        elif part.startswith("[") and part.endswith("]") and len(part) > 2:
+            out.append("[" + ("^" + part[2:-1] if part[1] in "!^" else part[1:-1]) + "]")
+        else:
+            out.append(re.escape(part))
+    return re.compile("".join(out) + r"(?:/.*)?\Z")
+
+
 def _under(path: str, prefix: str) -> bool:
     prefix = prefix.strip("/")
-    return prefix in ("", ".") or path == prefix or path.startswith(prefix + "/")
+    if prefix in ("", "."):
+        return True
+    if any(char in prefix for char in "*?["):
+        return _glob(prefix).match(path) is not None
+    return path == prefix or path.startswith(prefix + "/")
 
 
 def relevant_paths(app_path: str, generate_paths: tuple[str, ...], inputs: frozenset[str]) -> list[str]:

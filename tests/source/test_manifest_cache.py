@@ -152,3 +152,16 @@ def test_unaffected(changed: tuple[str, ...], expected: bool) -> None:
 
 def test_root_path_app_is_affected_by_any_change() -> None:
     assert not unaffected(("anything/at/all.txt",), relevant_paths("", (), frozenset()))
+
+
+@pytest.mark.parametrize(
+    ("generate_path", "changed", "expected"),
+    [
+        ("/charts/*/values.yaml", "charts/web/values.yaml", False),
+        ("/charts/*/values.yaml", "charts/web/templates/values.yaml", True),  # * stays in one segment
+        ("/envs/prod-?", "envs/prod-a/app.yaml", False),
+        ("/envs/[ab]", "envs/c/app.yaml", True),
+    ],
+)
+def test_manifest_generate_paths_globs(generate_path: str, changed: str, expected: bool) -> None:
+    assert unaffected((changed,), relevant_paths("apps/web", (generate_path,), frozenset())) is expected
