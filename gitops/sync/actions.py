@@ -62,6 +62,13 @@ class ClusterActions:
 
     def dry_run(self, task: SyncTask, target: Obj) -> None:
         """Validate the change on the server without persisting it."""
+        if task.is_hook:
+            if task.live is None:
+                self.cluster.create(target, dry_run=True)
+            elif BEFORE_HOOK_CREATION not in task.delete_policies:
+                self.cluster.apply(target, field_manager=self.field_manager, force=True, dry_run=True)
+            # else: the old copy is deleted before the hook is created; validating against it means nothing
+            return
         if task.options.replace and task.live is not None:
             self.cluster.replace(_for_replace(target, task.live), dry_run=True)
         elif task.options.replace:

@@ -226,3 +226,23 @@ def test_namespace_in_the_manifests_is_created_before_its_objects(
     result = run_operation(engine, spec, desired, sleep=True)
     assert result.phase == "Succeeded", result.message
     assert "inside" in names_in(port, "v1", "ConfigMap", namespace)
+
+
+def test_changed_hook_job_is_recreated_not_rejected_as_immutable(
+    port: KubeClusterPort, namespace: str
+) -> None:
+    ensure_namespace(port, namespace)
+    engine = engine_for(port)
+    spec = spec_for("hookchange", namespace)
+    desired = manifests("hooks-every-phase-succeed.yaml")
+    engine.start(spec, operation())
+    assert run_operation(engine, spec, desired, sleep=True).phase == "Succeeded"
+    changed = copy.deepcopy(desired)
+    changed[0]["spec"]["template"]["spec"]["containers"][0]["image"] = (
+        "busybox:1.37"  # Job templates are immutable
+    )
+    engine.start(spec, operation())
+    result = run_operation(engine, spec, changed, sleep=True)
+    assert result.phase == "Succeeded", result.message
+    job = port.get(port.resource_for("batch/v1", "Job"), namespace, "pre")
+    assert job is not None and job["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.37"
