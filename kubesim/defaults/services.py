@@ -12,7 +12,7 @@ import random
 import threading
 from typing import Any
 
-from kubesim.errors import invalid
+from kubesim.errors import ApiError, invalid
 
 Obj = dict[str, Any]
 
@@ -22,55 +22,89 @@ NODE_PORT_RANGE = range(30000, 32768)
 
 
 class Allocators:
-    """Allocated cluster IPs and node ports of one server; thread-safe."""
+    """Allocated cluster IPs and node ports of one server, each held by an owner (`namespace/name` of
+    its Service); thread-safe. An owner asking again gets what it already holds, so dry runs and
+    repeated attempts for the same Service do not use up the ranges."""
 
     def __init__(self, seed: int | None = None) -> None:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._ips: set[str] = set()
-        self._ports: set[int] = set()
+        self._ips: dict[str, str] = {}  # ip -> owner
+        self._ports: dict[int, str] = {}  # node port -> owner
+        self._owner_ip: dict[str, str] = {}
+        self._owner_ports: dict[str, dict[Any, int]] = {}
 
-    def take_ip(self, requested: str | None) -> str:
+    def take_ip(self, owner: str, requested: str | None) -> str:
         with self._lock:
             if requested:
-                self._ips.add(requested)
+                self._ips[requested] = owner
+                self._owner_ip[owner] = requested
                 return requested
+            held = self._owner_ip.get(owner)
+            if held is not None and self._ips.get(held) == owner:
+                return held
+            if len(self._ips) + len(RESERVED_IPS) >= SERVICE_CIDR.num_addresses - 17:
+                raise ApiError(500, "Internal error occurred: failed to allocate a serviceIP: range is full")
             first, size = int(SERVICE_CIDR.network_address), SERVICE_CIDR.num_addresses
             while True:
                 candidate = str(ipaddress.ip_address(first + self._random.randrange(16, size - 1)))
                 if candidate not in self._ips and candidate not in RESERVED_IPS:
-                    self._ips.add(candidate)
+                    self._ips[candidate] = owner
+                    self._owner_ip[owner] = candidate
                     return candidate
 
-    def ip_taken(self, ip: str) -> bool:
+    def ip_taken(self, ip: str, owner: str) -> bool:
         with self._lock:
-            return ip in self._ips
+            return self._ips.get(ip, owner) != owner
 
-    def take_port(self, requested: int | None) -> int:
+    def take_port(self, owner: str, slot: Any, requested: int | None) -> int:
         with self._lock:
+            held = self._owner_ports.setdefault(owner, {})
             if requested:
-                self._ports.add(requested)
+                self._ports[requested] = owner
+                held[slot] = requested
                 return requested
-            while True:
-                candidate = self._random.choice(NODE_PORT_RANGE)
-                if candidate not in self._ports:
-                    self._ports.add(candidate)
-                    return candidate
+            previous = held.get(slot)
+            if previous is not None and self._ports.get(previous) == owner:
+                return previous
+            candidate = self._random.choice(NODE_PORT_RANGE)
+            if candidate in self._ports:
+                free = [p for p in NODE_PORT_RANGE if p not in self._ports]
+                if not free:
+                    raise ApiError(
+                        500, "Internal error occurred: failed to allocate a nodePort: range is full"
+                    )
+                candidate = self._random.choice(free)
+            self._ports[candidate] = owner
+            held[slot] = candidate
+            return candidate
 
-    def port_taken(self, port: int) -> bool:
+    def port_taken(self, port: int, owner: str) -> bool:
         with self._lock:
-            return port in self._ports
+            return self._ports.get(port, owner) != owner
 
     def release(self, service: Obj) -> None:
-        """Give back what a deleted Service held."""
-        spec = service.get("spec") or {}
+        """Give back what a deleted Service held (by owner, and the values its spec names)."""
+        metadata, spec = service.get("metadata") or {}, service.get("spec") or {}
+        ips = [ip for ip in spec.get("clusterIPs") or [spec.get("clusterIP")] if ip]
+        ports = [p["nodePort"] for p in spec.get("ports") or [] if isinstance(p, dict) and p.get("nodePort")]
         with self._lock:
-            for ip in spec.get("clusterIPs") or [spec.get("clusterIP")]:
-                if ip:
-                    self._ips.discard(ip)
-            for port in spec.get("ports") or []:
-                if isinstance(port, dict) and port.get("nodePort"):
-                    self._ports.discard(port["nodePort"])
+            owner = owner_of(metadata) if metadata.get("name") else None
+            if owner is not None:
+                held_ip = self._owner_ip.pop(owner, None)
+                if held_ip:
+                    ips.append(held_ip)
+                ports.extend(self._owner_ports.pop(owner, {}).values())
+            for ip in ips:
+                if owner is None or self._ips.get(ip) == owner:
+                    self._ips.pop(ip, None)
+            for port in ports:
+                if owner is None or self._ports.get(port) == owner:
+                    self._ports.pop(port, None)
+
+
+def owner_of(metadata: Obj) -> str:
+    return f"{metadata.get('namespace', '')}/{metadata.get('name', '')}"
 
 
 def _externally_accessible(spec: Obj) -> bool:
@@ -177,6 +211,7 @@ def default_service(obj: Obj, old: Obj | None, allocators: Allocators) -> None:
         _allocate_cluster_ip(obj, allocators)
     if spec["type"] in ("NodePort", "LoadBalancer"):
         wants_ports = spec["type"] == "NodePort" or spec.get("allocateLoadBalancerNodePorts", True)
+        owner = owner_of(metadata)
         causes = []
         previous = {
             p.get("nodePort")
@@ -187,7 +222,7 @@ def default_service(obj: Obj, old: Obj | None, allocators: Allocators) -> None:
             if not isinstance(port, dict):
                 continue
             requested = port.get("nodePort")
-            if requested and requested not in previous and allocators.port_taken(requested):
+            if requested and requested not in previous and allocators.port_taken(requested, owner):
                 causes.append(
                     (
                         "FieldValueInvalid",
@@ -196,7 +231,9 @@ def default_service(obj: Obj, old: Obj | None, allocators: Allocators) -> None:
                     )
                 )
             elif requested or wants_ports:
-                port["nodePort"] = allocators.take_port(requested)
+                port["nodePort"] = allocators.take_port(
+                    owner, (port.get("port"), port.get("protocol", "TCP")), requested
+                )
         if causes:
             raise invalid("Service", metadata.get("name", ""), "", causes)
 
@@ -231,9 +268,9 @@ def _allocate_cluster_ip(obj: Obj, allocators: Allocators) -> None:
         if address not in SERVICE_CIDR:
             message = f'Invalid value: []string{{"{requested}"}}: failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {SERVICE_CIDR}'
             raise invalid("Service", name, "", [("FieldValueInvalid", "spec.clusterIPs", message)])
-        if allocators.ip_taken(requested):
+        if allocators.ip_taken(requested, owner_of(obj.get("metadata") or {})):
             message = f'Invalid value: []string{{"{requested}"}}: failed to allocate IP {requested}: provided IP is already allocated'
             raise invalid("Service", name, "", [("FieldValueInvalid", "spec.clusterIPs", message)])
-    ip = allocators.take_ip(requested)
+    ip = allocators.take_ip(owner_of(obj.get("metadata") or {}), requested)
     spec["clusterIP"] = ip
     spec["clusterIPs"] = [ip]

@@ -400,7 +400,7 @@ def test_service_type_change_drops_node_ports() -> None:
     assert "nodePort" not in back["spec"]["ports"][0]
     assert "externalTrafficPolicy" not in back["spec"]
     assert back["spec"]["clusterIP"] == node_port["spec"]["clusterIP"]
-    assert not defaulter.allocators.port_taken(allocated)
+    assert not defaulter.allocators.port_taken(allocated, "other/service")
 
 
 def json_copy(obj: dict[str, Any]) -> dict[str, Any]:
@@ -408,3 +408,25 @@ def json_copy(obj: dict[str, Any]) -> dict[str, Any]:
 
     copied: dict[str, Any] = json.loads(json.dumps(obj))
     return copied
+
+
+def test_the_same_service_gets_the_same_addresses_and_a_full_range_is_an_error() -> None:
+    defaulter = Defaulter(seed=7)
+    service_rt = rt("v1", "Service")
+
+    def node_port_service(name: str) -> dict[str, Any]:
+        body = {
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"type": "NodePort", "ports": [{"port": 80}]},
+        }
+        defaulter.apply(service_rt, body)  # e.g. a dry run: nothing is stored
+        return body
+
+    first, again = node_port_service("same"), node_port_service("same")
+    assert first["spec"]["clusterIP"] == again["spec"]["clusterIP"]
+    assert first["spec"]["ports"] == again["spec"]["ports"]
+    for index in range(32768 - 30000 - 1):
+        node_port_service(f"svc-{index}")
+    with pytest.raises(ApiError) as caught:
+        node_port_service("one-too-many")
+    assert caught.value.code == 500 and "range is full" in caught.value.message
