@@ -76,18 +76,19 @@ def server_side_apply(
         managers = decode(raw)
     except FieldSetError as exc:
         raise internal(f"failed to decode managed fields: {exc}") from exc
-    if live is not None and not managers:
-        _before_first_apply(live_body, managers, rt, now, subresource, schema)
     apply_version = rt.api_version  # /scale entries too carry the parent's version
     args = (live_body, config, config_full, managers, manager, apply_version, now, subresource, schema, reset)
     try:
-        merged = _apply(*args, force=force, creating=live is None)
-    except _Conflicts as caught:
-        allowed = _allowed_by_last_applied(live_body, schema, reset) if manager == "kubectl" else set()
-        remaining = {i: p - allowed for i, p in caught.conflicts.items() if p - allowed}
-        if remaining:
-            raise conflict_error(remaining) from None
-        merged = _apply(*args, force=True, creating=False)
+        if live is not None and not managers:
+            _before_first_apply(live_body, managers, rt, now, subresource, schema)
+        try:
+            merged = _apply(*args, force=force, creating=live is None)
+        except _Conflicts as caught:
+            allowed = _allowed_by_last_applied(live_body, schema, reset) if manager == "kubectl" else set()
+            remaining = {i: p - allowed for i, p in caught.conflicts.items() if p - allowed}
+            if remaining:
+                raise conflict_error(remaining) from None
+            merged = _apply(*args, force=True, creating=False)
     except FieldSetError as exc:
         raise internal(f"failed to create typed live object ({gvk_nn(rt, applied)}): {exc}") from exc
     if manager == "kubectl":
