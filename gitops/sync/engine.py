@@ -11,6 +11,7 @@ says when the caller should run the next step (None once the operation is comple
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from gitops.errors import BosunError, ClusterError, SpecError, SyncError
 from gitops.model.application import ApplicationSyncSpec
 from gitops.model.history import history_entry_for
 from gitops.model.operation import (
+    ERROR,
     FAILED,
     RUNNING,
     SUCCEEDED,
@@ -40,6 +42,7 @@ from gitops.sync.store import OperationStore
 from gitops.sync.tasks import Obj
 from gitops.tracking import ResourceKey
 
+log = logging.getLogger(__name__)
 HealthAssessor = Callable[[dict[str, Any]], Any]
 
 
@@ -189,6 +192,11 @@ class SyncEngine:
                 return StepResult(RUNNING, state.message, delay, state)
         except BosunError as err:
             outcome = Outcome(FAILED, str(err), retryable=not isinstance(err, SpecError))
+        except Exception as err:  # a bug or an unmapped client error: Argo CD's phase Error, never a loop
+            log.exception("sync step of app %s failed unexpectedly", app)
+            outcome = Outcome(
+                ERROR, f"internal error during sync: {type(err).__name__}: {err}", retryable=False
+            )
         return self._conclude(spec, state, outcome, now)
 
     # --- endings ---
@@ -199,8 +207,12 @@ class SyncEngine:
         if outcome.phase == RUNNING:
             state.phase = RUNNING
             state.message = outcome.message
+            current = self.store.load(app)
+            if current is not None and current.phase == TERMINATING:
+                state.phase, state.message = TERMINATING, current.message  # asked while this step ran
+                outcome.delay = 0.0
             self.store.save(app, state)
-            return StepResult(RUNNING, outcome.message, outcome.delay, state)
+            return StepResult(state.phase, state.message, outcome.delay, state)
         if outcome.phase == FAILED and outcome.retryable and self._retry(spec, state, outcome.message, now):
             self.store.save(app, state)
             return StepResult(

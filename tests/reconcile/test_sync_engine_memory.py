@@ -253,3 +253,60 @@ def test_finish_repeated_for_one_operation_records_one_history_entry() -> None:
     other.bosun["operationId"] = "op-2"  # same revision, same second: still a separate deploy
     store.finish("demo", other, history_entry_for(other, store.history("demo")), 10)
     assert [h.id for h in store.history("demo")] == [0, 1]
+
+
+def test_termination_requested_during_a_step_is_not_overwritten(memory: MemoryClusterPort) -> None:
+    engine = make_engine(memory)
+    spec = spec_for("demo", "apps")
+    desired = manifests("hooks-every-phase-succeed.yaml")
+    engine.start(spec, operation())
+    original_get = memory.get
+
+    def get_then_terminate(*args: Any, **kw: Any) -> Any:
+        engine.request_termination("demo")  # another process asks while this step runs
+        return original_get(*args, **kw)
+
+    engine.step(spec, inputs_from(memory, spec, desired))
+    memory.get = get_then_terminate  # type: ignore[method-assign]
+    during = engine.step(spec, inputs_from(memory, spec, desired))
+    assert during.phase == "Terminating"
+    memory.get = original_get  # type: ignore[method-assign]
+    assert engine.step(spec, inputs_from(memory, spec, desired)).phase == "Failed"
+
+
+def test_unexpected_error_ends_in_phase_error(memory: MemoryClusterPort) -> None:
+    engine = make_engine(memory)
+    spec = spec_for("demo", "apps")
+
+    def broken(*args: Any, **kw: Any) -> Any:
+        raise KeyError("surprise")
+
+    memory.apply = broken  # type: ignore[method-assign]
+    engine.start(spec, operation())
+    result = engine.step(spec, inputs_from(memory, spec, manifests("waves-three-configmaps.yaml")))
+    assert result.finished and result.phase == "Error" and "KeyError" in result.message
+
+
+def test_selective_sync_applies_and_prunes_only_the_selection(memory: MemoryClusterPort) -> None:
+    from gitops.model.operation import SelectedResource
+    from gitops.tracking import KindRef
+
+    engine = make_engine(memory)
+    spec = spec_for("demo", "apps")
+    engine.start(spec, operation())
+    assert run_operation(engine, spec, manifests("prune-waves-three-configmaps.yaml")).phase == "Succeeded"
+    desired = manifests("hooks-every-phase-succeed.yaml")  # w0..w2 and keep are gone from Git
+    selected = [
+        SelectedResource("", "ConfigMap", "settings"),
+        SelectedResource("", "ConfigMap", "w1", "apps"),
+    ]
+    engine.start(spec, operation(prune=True, resources=selected))
+    result = run_operation(engine, spec, desired, extra_kinds=[KindRef("v1", "ConfigMap")])
+    assert result.phase == "Succeeded" and result.state is not None
+    assert sorted((r.name, r.status) for r in result.state.sync_result.resources) == [
+        ("settings", "Synced"),
+        ("w1", "Pruned"),
+    ]
+    names = {k[3] for k in memory.objects}
+    assert {"w0", "w2", "keep", "settings"} <= names and "w1" not in names and "pre" not in names
+    assert len(engine.store.history("demo")) == 1, "a selective sync is not a deploy of the revision"
