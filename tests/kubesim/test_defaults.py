@@ -430,3 +430,20 @@ def test_the_same_service_gets_the_same_addresses_and_a_full_range_is_an_error()
     with pytest.raises(ApiError) as caught:
         node_port_service("one-too-many")
     assert caught.value.code == 500 and "range is full" in caught.value.message
+
+
+def test_deleted_service_gives_its_cluster_ip_back_over_http(kubesim_server: KubesimServer) -> None:
+    core = client.CoreV1Api(kubesim_server.api_client())
+    body = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "first"},
+        "spec": {"clusterIP": "10.96.5.5", "ports": [{"port": 80}]},
+    }
+    core.create_namespaced_service("default", body)
+    body["metadata"]["name"] = "second"
+    with pytest.raises(ApiException) as caught:
+        core.create_namespaced_service("default", body)
+    assert caught.value.status == 422 and "provided IP is already allocated" in caught.value.body
+    core.delete_namespaced_service("first", "default")
+    assert core.create_namespaced_service("default", body).spec.cluster_ip == "10.96.5.5"
