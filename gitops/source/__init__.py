@@ -9,7 +9,8 @@ Git half (this package's modules, each documents its interface):
 - `git_remote`: `GitRunner` (every git command, credentials, timeouts, redacted errors), `GitRemote`;
 - `mirrors`: bare mirror per repository, read-only snapshot per commit; `mirror_eviction` and
   `cache_files` (locks, read-only trees) beside it;
-- `credentials`: repository / repo-creds Secrets and settings, handed to git without exposure;
+- `credentials`: repository / repo-creds Secrets and settings, matched to repository URLs;
+- `git_auth`: the environment handing credentials to one git command without exposing them;
 - `git_metrics`: counters of git traffic;
 - `git_setup`: `build_git_source(settings, cache, secrets)` wires all of the above from settings.
 Rendering (spec, tools, manifest cache, safety) lives beside them.

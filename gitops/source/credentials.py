@@ -6,17 +6,16 @@ Sources, as Argo CD's Secrets (read by the caller from the management namespace)
   (longest prefix wins); a repository Secret without credentials inherits them from its template.
 Fields (in `data`, base64, or `stringData`): `url`, `username`, `password` (or a token),
 `sshPrivateKey`, `insecure` ("true" skips TLS / host key checks), `type` (`git` or `helm`; only
-`git` is used here), `name`. Settings: `BOSUN_GIT_CREDENTIALS`, a JSON list of objects with the same
+`git` is used here), `tlsClientCertData` / `tlsClientCertKey`, `proxy`, `noProxy`, `name`.
+GitHub App, Google Cloud and Azure workload-identity fields are not supported: reported in
+`.problems`, ignored. Settings: `BOSUN_GIT_CREDENTIALS`, a JSON list of objects with the same
 fields plus `kind: repository|repo-creds`.
 
 `CredentialStore.from_secrets(secrets)`, `.from_settings(json_text)`, `.merged(other)`,
 `.for_url(repo_url) -> RepoCredentials | None`; unusable entries are skipped and listed in
 `.problems` (messages name the Secret and field, never a value).
 
-`git_auth_env(creds) -> ContextManager[dict[str, str]]` gives the environment for one git command.
-Secrets never reach argv, URLs or environment values: HTTPS credentials are answered by a
-`GIT_ASKPASS` script reading two 0600 files, SSH keys go to a 0600 key file named in
-`GIT_SSH_COMMAND`; the private directory (in /dev/shm when available) is deleted afterwards.
+How git receives them without exposure: `gitops.source.git_auth.git_auth_env`.
 `with_url_credentials(url, creds)` takes userinfo out of a URL (used only when no Secret matches).
 """
 
@@ -24,14 +23,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
-import shlex
-import shutil
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -43,15 +36,12 @@ SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
 REPOSITORY = "repository"
 REPO_CREDS = "repo-creds"
 DEFAULT_TOKEN_USERNAME = "x-access-token"  # Argo CD's username when only a token is given
-
-_ASKPASS = """#!/bin/sh
-# Bosun git askpass: answers git's username/password prompts from the files beside this script.
-here=$(dirname "$0")
-case "$1" in
-  Username*|username*) cat "$here/username" ;;
-  *) cat "$here/password" ;;
-esac
-"""
+UNSUPPORTED_FIELDS = (
+    "githubAppPrivateKey",
+    "githubAppID",
+    "gcpServiceAccountKey",
+    "useAzureWorkloadIdentity",
+)
 
 
 @dataclass(frozen=True)
@@ -65,13 +55,19 @@ class RepoCredentials:
     insecure: bool = False
     type: str = "git"
     source: str = ""
+    tls_client_cert_data: str | None = field(default=None, repr=False)
+    tls_client_cert_key: str | None = field(default=None, repr=False)
+    proxy: str | None = field(default=None, repr=False)
+    no_proxy: str | None = None
 
     def has_auth(self) -> bool:
-        return bool(self.password or self.ssh_private_key or self.username)
+        return bool(self.password or self.ssh_private_key or self.username or self.tls_client_cert_key)
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret string, for `redact(text, secrets=...)`."""
-        return tuple(s for s in (self.password, self.ssh_private_key) if s)
+        proxy_password = strip_userinfo(self.proxy)[2] if self.proxy else None
+        candidates = (self.password, self.ssh_private_key, self.tls_client_cert_key, proxy_password)
+        return tuple(s for s in candidates if s)
 
 
 def _field(data: Mapping[str, Any], string_data: Mapping[str, Any], name: str) -> str | None:
@@ -110,11 +106,13 @@ class CredentialStore:
             if kind not in (REPOSITORY, REPO_CREDS):
                 continue
             where = f"Secret {meta.get('namespace', '')}/{meta.get('name', '?')}".replace(" /", " ")
+            data, string_data = secret.get("data") or {}, secret.get("stringData") or {}
             try:
-                entry = cls._entry(secret.get("data") or {}, secret.get("stringData") or {}, where)
+                entry = cls._entry(data, string_data, where)
             except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
                 problems.append(f"{where}: {exc}; fix the Secret")
                 continue
+            problems.extend(cls._unsupported(data, string_data, where))
             (repositories if kind == REPOSITORY else templates).append(entry)
         return cls(repositories, templates, problems)
 
@@ -148,6 +146,7 @@ class CredentialStore:
             except ValueError as exc:
                 problems.append(f"{where}: {exc}")
                 continue
+            problems.extend(cls._unsupported({}, item, where))
             (repositories if kind == REPOSITORY else templates).append(entry)
         return cls(repositories, templates, problems)
 
@@ -165,7 +164,19 @@ class CredentialStore:
             insecure=insecure,
             type=(_field(data, string_data, "type") or "git").strip(),
             source=where,
+            tls_client_cert_data=_field(data, string_data, "tlsClientCertData") or None,
+            tls_client_cert_key=_field(data, string_data, "tlsClientCertKey") or None,
+            proxy=_field(data, string_data, "proxy") or None,
+            no_proxy=_field(data, string_data, "noProxy") or None,
         )
+
+    @staticmethod
+    def _unsupported(data: Mapping[str, Any], string_data: Mapping[str, Any], where: str) -> list[str]:
+        found = [name for name in UNSUPPORTED_FIELDS if data.get(name) or string_data.get(name)]
+        return [
+            f"{where}: field {name!r} is not supported by Bosun (ignored); use a token as password instead"
+            for name in found
+        ]
 
     def merged(self, other: CredentialStore) -> CredentialStore:
         """Entries of both; this store's repository entries are tried first."""
@@ -192,12 +203,12 @@ class CredentialStore:
             if same:
                 if repo.has_auth() or template is None:
                     return repo
-                return RepoCredentials(
+                return replace(
+                    template,
                     url=repo.url,
-                    username=template.username,
-                    password=template.password,
-                    ssh_private_key=template.ssh_private_key,
                     insecure=repo.insecure or template.insecure,
+                    proxy=repo.proxy or template.proxy,
+                    no_proxy=repo.no_proxy or template.no_proxy,
                     source=f"{repo.source} with {template.source}",
                 )
         return template
@@ -209,75 +220,3 @@ def with_url_credentials(repo_url: str, creds: RepoCredentials | None) -> tuple[
     if creds is None and (user or password):
         creds = RepoCredentials(url=clean, username=user, password=password, source="URL userinfo")
     return clean, creds
-
-
-def _private_dir() -> Path:
-    shm = Path("/dev/shm")
-    base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-    return Path(tempfile.mkdtemp(prefix="bosun-git-", dir=base))
-
-
-def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-
-
-def base_git_env() -> dict[str, str]:
-    """Environment every git command gets: no prompts, no user or system config, safe transports."""
-    return {
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_ASKPASS": shutil.which("false") or "/bin/false",
-        "SSH_ASKPASS": shutil.which("false") or "/bin/false",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_ALLOW_PROTOCOL": "https:http:ssh:git",
-        "GIT_LFS_SKIP_SMUDGE": "1",
-        "GIT_SSH_COMMAND": "ssh -F /dev/null -o BatchMode=yes",
-        "GIT_HTTP_LOW_SPEED_LIMIT": "1",
-        "GIT_HTTP_LOW_SPEED_TIME": "60",
-    }
-
-
-@contextmanager
-def git_auth_env(
-    creds: RepoCredentials | None, known_hosts_file: str | None = None
-) -> Iterator[dict[str, str]]:
-    """Environment for one git command using `creds`; secret files are removed on exit."""
-    env = base_git_env()
-    if creds is None or not creds.has_auth():
-        if creds is not None and creds.insecure:
-            env["GIT_SSL_NO_VERIFY"] = "true"
-        yield env
-        return
-    directory = _private_dir()
-    try:
-        if creds.insecure:
-            env["GIT_SSL_NO_VERIFY"] = "true"
-        if creds.password or creds.username:
-            _write_private(directory / "username", (creds.username or DEFAULT_TOKEN_USERNAME) + "\n")
-            _write_private(directory / "password", (creds.password or "") + "\n")
-            script = directory / "askpass.sh"
-            _write_private(script, _ASKPASS, 0o700)
-            env["GIT_ASKPASS"] = str(script)
-        if creds.ssh_private_key:
-            key = directory / "id_key"
-            text = (
-                creds.ssh_private_key
-                if creds.ssh_private_key.endswith("\n")
-                else creds.ssh_private_key + "\n"
-            )
-            _write_private(key, text)
-            checking = "no" if creds.insecure else "yes"
-            known = known_hosts_file if (known_hosts_file and not creds.insecure) else os.devnull
-            env["GIT_SSH_COMMAND"] = " ".join(
-                [
-                    "ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes",
-                    f"-i {shlex.quote(str(key))}",
-                    f"-o StrictHostKeyChecking={checking}",
-                    f"-o UserKnownHostsFile={shlex.quote(known)}",
-                ]
-            )
-        yield env
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)

@@ -1,7 +1,7 @@
 """Running git against remote repositories: `GitRunner` (every git command) and `GitRemote` (ls-remote).
 
 `GitRunner(timeout_seconds=90, known_hosts_file=None).run(args, repo_url=, creds=, action=, cwd=)`
-runs `git ARGS` through GitPython with the credential environment of `credentials.git_auth_env`
+runs `git ARGS` through GitPython with the credential environment of `git_auth.git_auth_env`
 (no secret in argv or URLs), kills it past the timeout, and turns a failure into a `GitError`
 (`GitAuthError` for refused or missing credentials) whose message names the repository (redacted)
 and says what to do. Every message passes through `redact()` with the credentials' secrets.
@@ -19,7 +19,8 @@ from pathlib import Path
 import git
 
 from gitops.errors import GitAuthError, GitError
-from gitops.source.credentials import RepoCredentials, git_auth_env, with_url_credentials
+from gitops.source.credentials import RepoCredentials, with_url_credentials
+from gitops.source.git_auth import git_auth_env
 from gitops.source.repo_url import redact, validate
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from gitops.source.credentials import CredentialStore, RepoCredentials, git_auth_env, with_url_credentials
+from gitops.source.credentials import CredentialStore, RepoCredentials, with_url_credentials
+from gitops.source.git_auth import git_auth_env
 
 PASSWORD = "s3cret-pass-Z9"
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA-fake-key-material\n-----END OPENSSH PRIVATE KEY-----"
@@ -161,3 +162,35 @@ def test_no_credentials_means_git_cannot_prompt() -> None:
     with git_auth_env(None) as env:
         assert env["GIT_TERMINAL_PROMPT"] == "0"
         assert Path(env["GIT_ASKPASS"]).name == "false"
+
+
+def test_tls_client_certificate_and_proxy_fields() -> None:
+    store = CredentialStore.from_secrets(
+        [
+            _secret(
+                "tls",
+                "repo-creds",
+                string_data={
+                    "url": "https://git.example.com/",
+                    "tlsClientCertData": "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n",
+                    "tlsClientCertKey": "-----BEGIN PRIVATE KEY-----\nk3y-Material\n-----END PRIVATE KEY-----\n",
+                    "proxy": "http://proxyuser:Pr0xy-Pass@proxy.example.com:3128",
+                    "noProxy": "internal.example.com",
+                    "githubAppPrivateKey": "app-key",
+                },
+            ),
+            _secret("repo", "repository", string_data={"url": "https://git.example.com/org/app"}),
+        ]
+    )
+    assert any("githubAppPrivateKey" in p and "not supported" in p for p in store.problems)
+    assert all("app-key" not in p for p in store.problems)
+    creds = store.for_url("https://git.example.com/org/app")  # inherits the template's certificate and proxy
+    assert creds is not None and creds.tls_client_cert_key and creds.proxy
+    assert "k3y-Material" not in repr(creds) and "Pr0xy-Pass" not in repr(creds)
+    assert "Pr0xy-Pass" in creds.secrets()
+    with git_auth_env(creds) as env:
+        cert, key = Path(env["GIT_SSL_CERT"]), Path(env["GIT_SSL_KEY"])
+        assert _mode(key) == 0o600 and "k3y-Material" in key.read_text() and cert.exists()
+        assert env["https_proxy"] == creds.proxy and env["no_proxy"] == "internal.example.com"
+        assert all("k3y-Material" not in value for value in env.values())
+    assert not key.exists()
