@@ -182,7 +182,14 @@ def test_multi_source_with_ref_value_files() -> None:
         ({"repoURL": " "}, "spec.source.repoURL: must not be empty"),
         ({"repoURL": "https://h/r", "helm": {}, "kustomize": {}}, "multiple application sources defined"),
         (
-            {"repoURL": "https://h/r", "plugin": {"name": "cmp"}},
+            {
+                "repoURL": "https://h/r",
+                "plugin": {
+                    "name": "cmp",
+                    "env": [{"name": "A", "value": "1"}],
+                    "parameters": [{"name": "p", "string": "v"}],
+                },
+            },
             "spec.source.plugin: config management plugins are not supported",
         ),
         (
