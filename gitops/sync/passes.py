@@ -65,7 +65,7 @@ def run_pass(ctx: PassContext) -> Outcome:
 
 
 def _failure(ctx: PassContext, plan: Plan) -> Outcome:
-    """Remember the first failure, run SyncFail hooks once, and fail when they are done."""
+    """Remember the first failure, run the SyncFail hooks, and fail once no hook runs any more."""
     if not ctx.book.get("failure"):
         failed = [r for r in ctx.results.values() if r.status == RESULT_SYNC_FAILED or r.hook_phase == FAILED]
         what = ", ".join(f"{r.kind}/{r.name}: {r.message}" for r in failed[:3])
@@ -73,14 +73,16 @@ def _failure(ctx: PassContext, plan: Plan) -> Outcome:
             f"one or more {'hooks' if all(r.hook_type for r in failed) else 'objects'} failed: {what}"
         )
     hooks = [] if ctx.state.operation.sync.resources else plan.sync_fail_hooks()
-    if hooks and not ctx.book.get("syncFailStarted"):
+    pending = [h for h in hooks if h.result_id not in ctx.results]
+    if pending:  # first time, or a SyncFail hook still waiting for its old copy to be deleted
         ctx.book["syncFailStarted"] = True
-        _apply_group(ctx, plan, hooks)
+        _apply_group(ctx, plan, pending)
         return Outcome(RUNNING, f"running SyncFail hooks after: {ctx.book['failure']}", ctx.poll_interval)
     running = [r for r in ctx.results.values() if r.hook_type and r.hook_phase == RUNNING]
     if running:
+        which = f"{running[0].hook_type} hook {running[0].kind}/{running[0].name}"
         return Outcome(
-            RUNNING, f"waiting for SyncFail hook {running[0].kind}/{running[0].name}", ctx.poll_interval
+            RUNNING, f"waiting for {which} before failing: {ctx.book['failure']}", ctx.poll_interval
         )
     return Outcome(FAILED, str(ctx.book["failure"]))
 
