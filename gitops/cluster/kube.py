@@ -10,6 +10,7 @@ orjson straight from the response (no ResourceInstance wrapping). Every API erro
 
 from __future__ import annotations
 
+import base64
 import builtins
 import os
 import shutil
@@ -28,7 +29,9 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError, ResourceNotUniqueError
 from urllib3.util.retry import Retry
 
+from gitops.cluster.connection import ClusterConnection
 from gitops.cluster.port import PROPAGATION_POLICIES, CallCounter, Obj, ResourceInfo
+from gitops.cluster.ratelimit import TokenBucket
 from gitops.cluster.statuses import describe, hint_for, retry_after_of, status_message, unknown_kind
 from gitops.errors import ClusterError
 
@@ -41,7 +44,13 @@ class KubeClusterPort:
     """One cluster, reached with an `ApiClient`. Thread-safe for discovery; share one per cluster."""
 
     def __init__(
-        self, api_client: k8s_client.ApiClient, *, field_manager: str = "bosun", cluster: str = ""
+        self,
+        api_client: k8s_client.ApiClient,
+        *,
+        field_manager: str = "bosun",
+        cluster: str = "",
+        rate_limiter: TokenBucket | None = None,
+        work_dir: str | None = None,
     ) -> None:
         self.calls = CallCounter()
         self.field_manager = field_manager
@@ -49,7 +58,8 @@ class KubeClusterPort:
         self._api = api_client
         self._lock = threading.RLock()
         self._dynamic: DynamicClient | None = None
-        self._cache_dir = tempfile.mkdtemp(prefix="bosun-discovery-")
+        self._cache_dir = work_dir or tempfile.mkdtemp(prefix="bosun-cluster-")
+        self._limiter = rate_limiter
         self._infos: dict[tuple[str, str], ResourceInfo] = {}
         self._unknown: dict[tuple[str, str], float] = {}
         self._resources: dict[ResourceInfo, Any] = {}
@@ -78,6 +88,47 @@ class KubeClusterPort:
             ) from None
         return cls(api, field_manager=field_manager, cluster=context or path or "")
 
+    @classmethod
+    def connect(
+        cls,
+        connection: ClusterConnection,
+        *,
+        field_manager: str = "bosun",
+        qps: float | None = None,
+        burst: int | None = None,
+    ) -> KubeClusterPort:
+        """A port for a cluster registered as an Argo CD cluster Secret. PEM material goes to files
+        (mode 0600) in the port's private directory, removed by `close()`."""
+        work_dir = tempfile.mkdtemp(prefix="bosun-cluster-")
+        configuration = k8s_client.Configuration()
+        configuration.host = connection.server
+        if connection.bearer_token:
+            configuration.api_key = {"authorization": f"Bearer {connection.bearer_token}"}
+        elif connection.username:
+            basic = base64.b64encode(f"{connection.username}:{connection.password or ''}".encode()).decode()
+            configuration.api_key = {"authorization": f"Basic {basic}"}
+        for attribute, pem in (
+            ("ssl_ca_cert", connection.ca_pem),
+            ("cert_file", connection.cert_pem),
+            ("key_file", connection.key_pem),
+        ):
+            if pem:
+                path = os.path.join(work_dir, attribute + ".pem")
+                with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+                    handle.write(pem)
+                setattr(configuration, attribute, path)
+        configuration.verify_ssl = not connection.insecure
+        if connection.server_name:
+            configuration.tls_server_name = connection.server_name
+        limiter = TokenBucket(qps, burst or max(1, int(qps * 2))) if qps else None
+        return cls(
+            k8s_client.ApiClient(configuration),
+            field_manager=field_manager,
+            cluster=connection.name,
+            rate_limiter=limiter,
+            work_dir=work_dir,
+        )
+
     def close(self) -> None:
         self._api.close()
         shutil.rmtree(self._cache_dir, ignore_errors=True)
@@ -86,6 +137,8 @@ class KubeClusterPort:
     @contextmanager
     def _op(self, verb: str) -> Iterator[None]:
         self.calls.add(verb)
+        if self._limiter is not None:
+            self._limiter.take()
         self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
             yield
