@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from kubesim.validation import core, workloads
+from kubesim.validation import core, policy, workloads
 from kubesim.validation.field_errors import Errors
 from kubesim.validation.names import validate_object_meta
 
@@ -48,6 +48,12 @@ _CHECKS: dict[tuple[str, str], Check] = {
     ("batch", "Job"): workloads.validate_job,
     ("batch", "CronJob"): workloads.validate_cron_job,
     ("networking.k8s.io", "Ingress"): core.validate_ingress,
+    ("rbac.authorization.k8s.io", "Role"): policy.validate_role,
+    ("rbac.authorization.k8s.io", "ClusterRole"): policy.validate_cluster_role,
+    ("rbac.authorization.k8s.io", "RoleBinding"): policy.validate_role_binding,
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"): policy.validate_cluster_role_binding,
+    ("autoscaling", "HorizontalPodAutoscaler"): policy.validate_hpa,
+    ("policy", "PodDisruptionBudget"): policy.validate_pdb,
 }
 
 _LABEL_NAMED = {("", "Namespace"), ("", "Service")}
