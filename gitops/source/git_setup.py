@@ -2,7 +2,8 @@
 
 `build_git_source(settings, cache, secrets=(), metrics=None) -> GitSource` with
 - `resolver`: `RevisionResolver` on the shared cache, TTL `revision_cache_seconds`, keys under
-  `redis_prefix`, entries authenticated with `manifest_cache_hmac_key` (when set);
+  `redis_prefix`, entries authenticated with `manifest_cache_hmac_key` (when set), abbreviated
+  SHAs expanded through the mirrors (every `Resolved.sha` it returns is a full SHA);
 - `mirrors`: `Mirrors` in `git_cache_dir`, evicting above `git_cache_max_bytes` or after
   `git_cache_max_age_seconds`;
 - `credentials`: repository / repo-creds Secrets (dicts read by the caller from the management
@@ -47,6 +48,13 @@ def build_git_source(
     """The resolver, mirrors and credentials configured by `settings` (see the module docstring)."""
     metrics = metrics or GitMetrics()
     runner = GitRunner(settings.git_timeout_seconds, settings.ssh_known_hosts_file)
+    mirrors = Mirrors(
+        settings.git_cache_dir,
+        settings.git_cache_max_bytes,
+        settings.git_cache_max_age_seconds,
+        runner,
+        metrics,
+    )
     resolver = RevisionResolver(
         cache,
         GitRemote(runner),
@@ -54,13 +62,7 @@ def build_git_source(
         metrics,
         keys=Keys(settings.redis_prefix),
         hmac_key=settings.manifest_cache_hmac_key.get_secret_value().encode(),
-    )
-    mirrors = Mirrors(
-        settings.git_cache_dir,
-        settings.git_cache_max_bytes,
-        settings.git_cache_max_age_seconds,
-        runner,
-        metrics,
+        expand_commit=mirrors.expand,
     )
     credentials = CredentialStore.from_secrets(secrets).merged(
         CredentialStore.from_settings(settings.git_credentials.get_secret_value())

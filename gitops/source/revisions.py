@@ -11,6 +11,8 @@ for `error_ttl_seconds` (10 s): every caller of that repository gets the same (r
 instead of hammering a failing or rate-limiting git server; a forced refresh retries at once. With `hmac_key` (pass the
 manifest-cache key), entries are HMAC-SHA256 authenticated and bound to their key: a process that
 can write to Redis cannot point an app at another commit (entries failing the check are ignored).
+With `expand_commit` (`Mirrors.expand`, as `git_setup` wires it), an abbreviated SHA that no ref
+points at is expanded to the full SHA by fetching, so callers always get a full SHA.
 
 The pure reading of a ref list (`resolve_from_refs`, `Resolved`, `LsRemotePort`, `is_full_sha`,
 `short_name`) lives in `ref_resolution` and is re-exported here.
@@ -81,7 +83,9 @@ class RevisionResolver:
         poll_seconds: float = 0.02,
         hmac_key: bytes = b"",
         error_ttl_seconds: float = 10.0,
+        expand_commit: Callable[[str, str, RepoCredentials | None], str] | None = None,
     ) -> None:
+        self._expand_commit = expand_commit
         self._error_ttl = error_ttl_seconds
         self._cache = cache
         self._hmac_key = hmac_key
@@ -118,9 +122,15 @@ class RevisionResolver:
                 return Resolved.from_bytes(cached)
         self.metrics.inc("revision_cache_total", result="miss")
         ref_list = self._ref_list(repo_url, digest, creds)
-        resolved = resolve_from_refs(ref_list.refs, target, repo_url)
+        resolved = self._complete(repo_url, resolve_from_refs(ref_list.refs, target, repo_url), creds)
         self._remember(digest, target, resolved, ref_list.fetched_at)
         return resolved
+
+    def _complete(self, repo_url: str, resolved: Resolved, creds: RepoCredentials | None) -> Resolved:
+        """An abbreviated commit expanded to its full SHA (through the mirror), when an expander is set."""
+        if resolved.kind != "commit-prefix" or self._expand_commit is None:
+            return resolved
+        return Resolved(self._expand_commit(repo_url, resolved.sha, creds), "", "commit")
 
     def refresh(
         self, repo_url: str, targets: Iterable[str], *, creds: RepoCredentials | None = None
@@ -131,7 +141,7 @@ class RevisionResolver:
         out: dict[str, Resolved] = {}
         for raw in targets:
             target = raw.strip() or "HEAD"
-            out[raw] = resolve_from_refs(ref_list.refs, target, repo_url)
+            out[raw] = self._complete(repo_url, resolve_from_refs(ref_list.refs, target, repo_url), creds)
             self._remember(digest, target, out[raw], ref_list.fetched_at)
         return out
 

@@ -11,6 +11,7 @@ from gitserver import GitServer
 from gitops.cache import MemoryCache
 from gitops.settings import Settings
 from gitops.source.git_setup import build_git_source
+from gitops.source.revisions import Resolved
 
 
 def test_settings_and_secrets_drive_resolution_and_fetching(
@@ -46,5 +47,10 @@ def test_settings_and_secrets_drive_resolution_and_fetching(
     assert snapshot.is_relative_to(tmp_path / "git-cache")
     assert source.metrics.value("git_requests_total", type="ls-remote") == 1
     assert source.metrics.value("git_requests_total", type="fetch") == 1
+
+    middle = repo.commit({"app/cm.yaml": "kind: ConfigMap\nv: 2\n"})
+    repo.commit({"app/cm.yaml": "kind: ConfigMap\nv: 3\n"})
+    forced = source.resolver.resolve(url, middle[:8], force=True, creds=creds)
+    assert forced == Resolved(middle, "", "commit")  # an abbreviated SHA comes back full
     stored = [key for key in cache._items if key.startswith("bosun:rev:")]  # authenticated entries
     assert stored and all(len(cache.get(key) or b"") > 64 for key in stored)
