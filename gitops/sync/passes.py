@@ -168,9 +168,10 @@ def _apply_group(ctx: PassContext, plan: Plan, group: list[SyncTask]) -> bool:
                 ctx.record(task, RESULT_SYNCED, message, hook_phase=RUNNING)
                 waits = True
             else:
-                message = ctx.actions.apply(task, target_for_apply(ctx, task))
+                target = target_for_apply(ctx, task)
+                message = ctx.actions.apply(task, target)
                 ctx.record(task, RESULT_SYNCED, message)
-                waits = True
+                waits = waits or ctx.assess(target) is not None  # kinds without health need no wait
         except ClusterError as err:
             if err.code is None or err.code in (429, 500, 502, 503, 504):
                 raise

@@ -310,3 +310,17 @@ def test_selective_sync_applies_and_prunes_only_the_selection(memory: MemoryClus
     names = {k[3] for k in memory.objects}
     assert {"w0", "w2", "keep", "settings"} <= names and "w1" not in names and "pre" not in names
     assert len(engine.store.history("demo")) == 1, "a selective sync is not a deploy of the revision"
+
+
+def test_next_step_delay_is_zero_when_nothing_needs_waiting_for(memory: MemoryClusterPort) -> None:
+    engine = SyncEngine(memory, MemoryOperationStore(), settings=Settings(), poll_interval=1.5, clock=Clock())
+    spec = spec_for("demo", "apps")
+    engine.start(spec, operation())
+    configmaps_only = engine.step(spec, inputs_from(memory, spec, manifests("waves-three-configmaps.yaml")))
+    assert configmaps_only.phase == "Running" and configmaps_only.next_step_delay == 0
+    other = spec_for("web", "apps")
+    engine.start(other, operation())
+    deployment = engine.step(
+        other, inputs_from(memory, other, manifests("postsync-after-healthy-deployment.yaml"))
+    )
+    assert deployment.next_step_delay == 1.5, "a Deployment has health: poll for it"
