@@ -42,6 +42,7 @@ class CachedManifests:
     objects: list[dict[str, Any]]
     source_type: str
     inputs: frozenset[str]
+    error: dict[str, str] | None = None  # a failed render: {"class", "message", "target", "hint"}
 
 
 def cache_digest(*, repo: str, commit: str, path: str, params_hash: str, tools: dict[str, str]) -> str:
@@ -91,7 +92,12 @@ class ManifestCache:
         return hmac.new(self._key, MAGIC + digest.encode() + body, hashlib.sha256).digest()
 
     def encode(self, digest: str, entry: CachedManifests) -> bytes:
-        payload = {"objects": entry.objects, "type": entry.source_type, "inputs": sorted(entry.inputs)}
+        payload = {
+            "objects": entry.objects,
+            "type": entry.source_type,
+            "inputs": sorted(entry.inputs),
+            "error": entry.error,
+        }
         body = zlib.compress(orjson.dumps(payload), 6)
         return MAGIC + self._mac(digest, body) + body
 
@@ -108,6 +114,7 @@ class ManifestCache:
                 objects=payload["objects"],
                 source_type=str(payload["type"]),
                 inputs=frozenset(payload["inputs"]),
+                error=payload.get("error"),
             )
         except (zlib.error, orjson.JSONDecodeError, KeyError, TypeError):
             return self._reject(digest, "undecodable body")
@@ -123,6 +130,11 @@ class ManifestCache:
 
     def put(self, digest: str, entry: CachedManifests) -> None:
         self._cache.set(self.keys.manifests(digest), self.encode(digest, entry), self._ttl)
+
+    def put_error(self, digest: str, error: dict[str, str], ttl_seconds: float) -> None:
+        """Remember a failed render briefly, so N apps on a broken commit do not render it N times."""
+        entry = CachedManifests([], "", frozenset(), error)
+        self._cache.set(self.keys.manifests(digest), self.encode(digest, entry), min(ttl_seconds, self._ttl))
 
     def delete(self, digest: str) -> None:
         self._cache.delete(self.keys.manifests(digest))

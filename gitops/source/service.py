@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import orjson
 
 from gitops.cache import ByteCache
-from gitops.errors import UnsafeSourceError
+from gitops.errors import RenderError, SourceError, UnsafeSourceError
 from gitops.keys import Keys
 from gitops.settings import Settings
 from gitops.source.credentials import RepoCredentials
@@ -99,6 +99,20 @@ class _Tally:
     hits: int = 0
     reused: int = 0
     types: list[str] = field(default_factory=list)
+
+
+FAILED_RENDER_TTL_SECONDS = 60.0  # a failed render is remembered this long (per digest) unless forced
+
+
+def _failure(error: dict[str, str], app: str) -> SourceError:
+    """The cached failure of a render, raised again for `app`."""
+    cls = UnsafeSourceError if error.get("class") == "UnsafeSourceError" else RenderError
+    return cls(
+        error.get("message", "render failed"),
+        app=app,
+        target=error.get("target") or None,
+        hint=error.get("hint") or None,
+    )
 
 
 def public_url(repo_url: str) -> str:
@@ -218,6 +232,8 @@ class SourceService:
             entry = self._reuse(app, spec, changed, digest_for, digest, source.sha, tally)
         if entry is None:
             entry = self._render_once(digest, job, force, tally)
+        if entry.error is not None:
+            raise _failure(entry.error, app.name)
         tally.types.append(entry.source_type)
         return entry.objects
 
@@ -270,8 +286,19 @@ class SourceService:
                 locked = self.manifests.try_lock(digest, timeout + 10)
             try:
                 self.metrics.inc("manifest_cache_total", result="miss")
-                output = render_source(job, symlinks_checked=True)
                 tally.renders += 1
+                try:
+                    output = render_source(job, symlinks_checked=True)
+                except (RenderError, UnsafeSourceError) as exc:
+                    self.metrics.inc("renders_failed_total")
+                    failure = {
+                        "class": type(exc).__name__,
+                        "message": exc.message,
+                        "target": exc.target or "",
+                        "hint": exc.hint or "",
+                    }
+                    self.manifests.put_error(digest, failure, FAILED_RENDER_TTL_SECONDS)
+                    raise
                 self.metrics.inc("renders_total", tool=output.source_type)
                 entry = CachedManifests(output.objects, output.source_type, output.inputs)
                 self.manifests.put(digest, entry)

@@ -316,3 +316,25 @@ def test_hosts_share_renders_through_redis(git_server: GitServer, tmp_path: Path
         assert [s.renders_performed for s in states] == [1, 0, 0]
         assert states[1].objects == states[0].objects == states[2].objects
         assert any(key.startswith(b"bosun:manifests:") for key in client.keys("*"))
+
+
+def test_a_failed_render_is_shared_too_until_forced(git_server: GitServer, tmp_path: Path) -> None:
+    from gitops.errors import RenderError
+
+    repo, url = serve(git_server)
+    add_fixture(repo, "helm-template-failure-rejected")
+    stack = make_stack(tmp_path)
+    source = {"repoURL": url, "path": "chart", "helm": {"releaseName": "web"}}
+    messages = []
+    for name in ("first", "second", "third"):
+        with pytest.raises(RenderError) as info:
+            stack.service.desired_state(application(name, source))
+        messages.append(str(info.value))
+    assert all(
+        f"app '{name}'" in text for name, text in zip(("first", "second", "third"), messages, strict=True)
+    )
+    assert all("value image.tag is required" in text for text in messages)
+    assert stack.metrics.value("renders_failed_total") == 1  # the others got the remembered failure
+    with pytest.raises(RenderError):
+        stack.service.desired_state(application("forced", source), force=True)
+    assert stack.metrics.value("renders_failed_total") == 2
