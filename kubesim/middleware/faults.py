@@ -6,7 +6,8 @@ Python API: `injector.add(FaultRule(...))` / `injector.add_dict({...})`, `inject
 Rules are checked in order; every matching rule adds its latency, and the first matching rule whose
 dice roll hits decides the fault (drop before error). A drop with `drop_after` seconds serves the
 request and cuts the connection only if the answer is still streaming by then (watches). A rule with `times` stops after firing that often.
-`seed` makes the dice deterministic for tests.
+`seed` makes the dice deterministic for tests. `statuses` picks the error code at random among several
+(e.g. [500, 503, 429]); `duration` makes a rule expire after that many seconds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import itertools
 import random
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,6 +33,8 @@ _RULE_FIELDS = {
     "names",
     "error_rate",
     "status",
+    "statuses",
+    "duration",
     "retry_after",
     "latency",
     "drop_rate",
@@ -51,6 +55,8 @@ class FaultRule:
     names: list[str] = field(default_factory=list)
     error_rate: float = 0.0
     status: int = 500
+    statuses: list[int] = field(default_factory=list)
+    duration: float | None = None
     retry_after: int = 1
     latency: float = 0.0
     drop_rate: float = 0.0
@@ -58,13 +64,17 @@ class FaultRule:
     times: int | None = None
     id: str = ""
     fired: int = 0
+    expires_at: float | None = None
 
     def check(self) -> None:
         unknown = set(self.verbs) - VERBS
         if unknown:
             raise ValueError(f"unknown verbs {sorted(unknown)}; use {sorted(VERBS)}")
-        if self.status not in ERROR_CODES:
-            raise ValueError(f"status must be one of {list(ERROR_CODES)}, got {self.status}")
+        for code in [self.status, *self.statuses]:
+            if code not in ERROR_CODES:
+                raise ValueError(f"status must be one of {list(ERROR_CODES)}, got {code}")
+        if self.duration is not None and self.duration <= 0:
+            raise ValueError("duration must be > 0 seconds when set")
         for name in ("error_rate", "drop_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -92,7 +102,11 @@ class FaultRule:
         return True
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        shown = asdict(self)
+        expires = shown.pop("expires_at", None)
+        if expires is not None:
+            shown["expires_in"] = round(max(expires - time.monotonic(), 0.0), 3)
+        return shown
 
 
 @dataclass
@@ -100,6 +114,7 @@ class Decision:
     latency: float = 0.0
     drop: FaultRule | None = None
     error: FaultRule | None = None
+    code: int = 503
 
 
 class FaultInjector:
@@ -114,6 +129,8 @@ class FaultInjector:
 
     def add(self, rule: FaultRule) -> FaultRule:
         rule.check()
+        if rule.duration is not None:
+            rule.expires_at = time.monotonic() + rule.duration
         with self._lock:
             if not rule.id:
                 rule.id = f"fault-{next(self._ids)}"
@@ -136,6 +153,8 @@ class FaultInjector:
             rule.error_rate, rule.drop_rate = float(rule.error_rate), float(rule.drop_rate)
             rule.latency, rule.drop_after = float(rule.latency), float(rule.drop_after)
             rule.status, rule.retry_after = int(rule.status), int(rule.retry_after)
+            rule.statuses = [int(code) for code in rule.statuses]
+            rule.duration = float(rule.duration) if rule.duration is not None else None
         except (TypeError, ValueError) as exc:
             raise ValueError(f"invalid fault rule: {exc}") from None
         return self.add(rule)
@@ -160,7 +179,9 @@ class FaultInjector:
 
     def decide(self, info: RequestInfo) -> Decision:
         decision = Decision()
+        now = time.monotonic()
         with self._lock:
+            self._rules = [r for r in self._rules if r.expires_at is None or r.expires_at > now]
             for rule in list(self._rules):
                 if not rule.matches(info):
                     continue
@@ -171,6 +192,7 @@ class FaultInjector:
                     decision.drop = rule
                 elif rule.error_rate and self._random.random() < rule.error_rate:
                     decision.error = rule
+                    decision.code = self._random.choice(rule.statuses) if rule.statuses else rule.status
                 else:
                     continue
                 rule.fired += 1
@@ -179,11 +201,13 @@ class FaultInjector:
         return decision
 
 
-def error_status(rule: FaultRule, info: RequestInfo) -> tuple[dict[str, Any], dict[str, str]]:
+def error_status(
+    rule: FaultRule, info: RequestInfo, code: int | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The Status body and headers the real server sends for an injected error code."""
     details: dict[str, Any] = {}
     headers: dict[str, str] = {}
-    code = rule.status
+    code = code or rule.status
     if code == 409:
         subject = f'{info.qualified_resource} "{info.name}"' if info.name else info.qualified_resource
         message = (
@@ -246,9 +270,10 @@ class FaultMiddleware:
             return
         if decision.drop is not None or decision.error is not None:
             rule = decision.error or FaultRule(status=503)
+            code = decision.code if decision.error is not None else 503
             self.injector.injected["error"] += 1
-            body, headers = error_status(rule, info)
-            await send_status(send, rule.status, body, headers)
+            body, headers = error_status(rule, info, code)
+            await send_status(send, code, body, headers)
             return
         await self.app(scope, receive, send)
 

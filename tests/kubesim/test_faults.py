@@ -163,3 +163,26 @@ def test_watch_stream_is_cut_after_drop_after(server: KubesimServer) -> None:
     assert "ProtocolError" in type(caught.value).__name__ or "IncompleteRead" in repr(caught.value)
     assert server.admin.faults()["injected"]["drop"] == 1
     assert core.read_namespaced_config_map("seen", "default").data == {"k": "v"}  # other requests unaffected
+
+
+def test_mixed_error_codes_and_rule_duration(server: KubesimServer) -> None:
+    server.admin.set_faults(
+        [
+            {
+                "verbs": ["get"],
+                "resources": ["namespaces"],
+                "error_rate": 1.0,
+                "statuses": [500, 503, 429],
+                "duration": 1.0,
+            }
+        ],
+        seed=3,
+    )
+    listed = server.admin.faults()["rules"][0]
+    assert 0 < listed["expires_in"] <= 1.0 and "expires_at" not in listed
+    with httpx.Client(base_url=server.url) as http:
+        codes = {http.get("/api/v1/namespaces/default").status_code for _ in range(30)}
+        assert codes == {500, 503, 429}
+        time.sleep(1.1)
+        assert http.get("/api/v1/namespaces/default").status_code == 200
+    assert server.admin.faults()["rules"] == []
