@@ -276,6 +276,8 @@ def compare_app(
             r.hook,
             ignores_healthcheck(((r.live or r.target or {}).get("metadata") or {}).get("annotations")),
             f"{r.kind}/{r.name}",
+            r.group,
+            r.kind,
         )
         for r in resources
         if r.status is not None or r.hook

@@ -77,6 +77,11 @@ def builtin_for(group: str, kind: str) -> HealthRule | None:
     return BUILTIN.get((group, kind))
 
 
+def has_health_rule(group: str, kind: str) -> bool:
+    """Whether the kind has a built-in rule or a plugin (the generic Ready rule needs the object)."""
+    return (group, kind) in BUILTIN or plugin_for(group, kind) is not None
+
+
 def reload_plugins() -> None:
     """Forget loaded plugins (tests that install one, or a process told to re-read them)."""
     plugins.cache_clear()

@@ -44,7 +44,18 @@ def test_new_app_is_missing_then_synced_after_apply() -> None:
         ("Namespace", "", SyncCode.OUT_OF_SYNC, HealthStatus.MISSING),
     ]
     assert "+  x: '1'" in result.resources[0].diff
-    assert result.health.status == HealthStatus.MISSING
+    assert result.health.status == HealthStatus.HEALTHY  # kinds without a health rule: Missing does not count
+    with_workload = [
+        *desired,
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {}},
+    ]
+    missing = compare_app(
+        port, "guestbook", with_workload, destination_namespace="prod", settings=PURE
+    ).health
+    assert (
+        missing.status == HealthStatus.MISSING
+        and missing.message == "Deployment/web: missing from the cluster"
+    )
     sync_all(port, "guestbook", desired)
     result = compare_app(port, "guestbook", desired, destination_namespace="prod", settings=PURE)
     assert result.sync_status == SyncCode.SYNCED and all(

@@ -96,3 +96,27 @@ def test_unknown_beats_degraded_and_missing_beats_progressing() -> None:
     assert app_health(resources).status == HealthStatus.DEGRADED
     resources.append(HealthInput(Health(HealthStatus.UNKNOWN), name="Pod/q"))
     assert app_health(resources).status == HealthStatus.UNKNOWN
+
+
+def test_missing_counts_only_for_kinds_with_a_health_rule() -> None:
+    missing = Health(HealthStatus.MISSING, "missing from the cluster")
+    assert app_health([HealthInput(missing, name="ConfigMap/a", kind="ConfigMap")]) == Health(
+        HealthStatus.HEALTHY
+    )
+    assert (
+        app_health([HealthInput(missing, name="Deployment/web", group="apps", kind="Deployment")]).status
+        == HealthStatus.MISSING
+    )
+
+
+def test_child_application_missing_or_unknown_does_not_affect_the_parent() -> None:
+    for status in (HealthStatus.MISSING, HealthStatus.UNKNOWN):
+        child = HealthInput(Health(status), name="Application/child", group="argoproj.io", kind="Application")
+        assert app_health([child]) == Health(HealthStatus.HEALTHY)
+    degraded = HealthInput(
+        Health(HealthStatus.DEGRADED, "broken"),
+        name="Application/child",
+        group="argoproj.io",
+        kind="Application",
+    )
+    assert app_health([degraded]) == Health(HealthStatus.DEGRADED, "Application/child: broken")
