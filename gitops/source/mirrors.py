@@ -18,7 +18,8 @@ Layout under `cache_dir` (one per host; every worker process of the host shares 
   snapshot while the block runs. Renders should use this.
 - `.evict() -> EvictionReport`: removes snapshots and mirrors unused for `max_age_seconds`, then the
   least recently used until the total is under `max_bytes`; never a leased snapshot or a mirror being
-  fetched or read.
+  fetched or read. It also runs by itself before a new snapshot is made, at most once every
+  `auto_evict_seconds` (default 600; None turns that off) per cache directory.
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ class Mirrors:
         runner: GitRunner | None = None,
         metrics: GitMetrics | None = None,
         clock: Callable[[], float] = time.time,
+        auto_evict_seconds: float | None = 600.0,
     ) -> None:
+        self.auto_evict_seconds = auto_evict_seconds
         self.cache_dir = Path(cache_dir)
         self.max_bytes = max_bytes
         self.max_age_seconds = max_age_seconds
@@ -91,6 +94,7 @@ class Mirrors:
                 self._touch(final)
                 self.metrics.inc("snapshots_total", result="reused")
                 return final
+        self._maybe_evict()
         lock = self.lock_path(repo_url)
         for _attempt in range(3):
             with flock(lock, fcntl.LOCK_SH):
@@ -104,6 +108,22 @@ class Mirrors:
             target=f"repository {redact(repo_url)}",
             hint="raise BOSUN_GIT_CACHE_MAX_BYTES; the cache is too small for the working set",
         )
+
+    def _maybe_evict(self) -> None:
+        """Runs `evict()` before creating a snapshot, at most once per `auto_evict_seconds` per host."""
+        if self.auto_evict_seconds is None:
+            return
+        marker = self.cache_dir / "last-eviction"
+        try:
+            if time.time() - marker.stat().st_mtime < self.auto_evict_seconds:
+                return
+        except FileNotFoundError:
+            pass
+        marker.touch()  # first, so that concurrent callers skip
+        try:
+            self.evict()
+        except OSError as exc:
+            log.warning("git cache eviction in %s failed: %s", self.cache_dir, exc)
 
     @contextmanager
     def leased(self, repo_url: str, commit_sha: str, creds: RepoCredentials | None = None) -> Iterator[Path]:
@@ -230,6 +250,7 @@ class Mirrors:
             self.metrics.inc("snapshots_total", result="reused")
             return final
         final.parent.mkdir(parents=True, exist_ok=True)
+        (self.mirror_path(repo_url) / "bosun-used").touch()
         token = uuid.uuid4().hex
         tmp = final.with_name(f".tmp-{sha}-{token}")
         index = final.with_name(f".index-{token}")

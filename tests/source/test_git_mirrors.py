@@ -200,3 +200,22 @@ def test_eviction_removes_old_mirrors_but_not_one_being_fetched(
     assert report.removed_mirrors == [mirrors.mirror_path(url)] and not mirrors.mirror_path(url).exists()
     assert mirrors.snapshot(url, sha).is_dir()  # a new mirror is fetched on demand
     assert git_server.requests("app") == 2
+
+
+def test_new_snapshots_trigger_eviction_at_most_once_per_interval(
+    git_server: GitServer, tmp_path: Path
+) -> None:
+    repo = git_server.create_repo("app")
+    shas = [repo.commit({"data.yaml": f"v: {i}\n" + "x" * 50_000}, f"c{i}") for i in range(3)]
+    url = git_server.url("app")
+    mirrors = Mirrors(tmp_path / "cache", max_bytes=1, max_age_seconds=3600, auto_evict_seconds=0)
+    first = mirrors.snapshot(url, shas[0])
+    _age(first.with_name(first.name + ".meta"), 60)
+    mirrors.snapshot(url, shas[1])  # over max_bytes: the older snapshot goes before a new one is made
+    assert not first.exists()
+    assert mirrors.metrics.value("evictions_total", what="snapshot") >= 1
+
+    throttled = Mirrors(tmp_path / "cache", max_bytes=1, max_age_seconds=3600, auto_evict_seconds=3600)
+    kept = throttled.snapshot(url, shas[1])
+    throttled.snapshot(url, shas[2])  # the last eviction ran moments ago: none now
+    assert kept.exists() and throttled.metrics.value("evictions_total", what="snapshot") == 0
