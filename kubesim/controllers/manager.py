@@ -37,6 +37,7 @@ RECONCILERS: dict[tuple[str, str], Reconciler] = {
     ("", "PersistentVolumeClaim"): pods.pvc_status,
     ("", "Service"): pods.service_status,
     ("networking.k8s.io", "Ingress"): pods.ingress_status,
+    ("autoscaling", "HorizontalPodAutoscaler"): workloads.hpa_status,
 }
 _API_VERSIONS = {
     "apps": "apps/v1",

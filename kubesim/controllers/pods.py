@@ -179,6 +179,8 @@ def pvc_status(obj: Obj, due: bool, now: str) -> Obj | None:
     spec = obj.get("spec") or {}
     if not due:
         return {"phase": "Pending"}
+    if is_failing(obj):
+        return {"phase": "Lost"}
     storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
     return {
         "phase": "Bound",

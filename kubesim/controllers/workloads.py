@@ -169,3 +169,48 @@ def daemon_set_status(obj: Obj, due: bool, now: str) -> Obj | None:
         if status[optional] == 0:
             del status[optional]
     return status
+
+
+def hpa_status(obj: Obj, due: bool, now: str) -> Obj | None:
+    """autoscaling/v2: the recommendation equals `minReplicas`; the failure switch makes metrics fail."""
+    spec, previous = obj.get("spec") or {}, obj.get("status") or {}
+    old_conditions = previous.get("conditions") or []
+    replicas = spec.get("minReplicas", 1) or 1
+    generation = (obj.get("metadata") or {}).get("generation", 1)
+    if is_failing(obj):
+        active = (
+            "False",
+            "FailedGetResourceMetric",
+            "the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu",
+        )
+    else:
+        active = (
+            "True",
+            "ValidMetricFound",
+            "the HPA was able to successfully calculate a replica count from cpu resource utilization "
+            "(percentage of request)",
+        )
+    return {
+        "observedGeneration": generation,
+        "currentReplicas": replicas,
+        "desiredReplicas": replicas,
+        "conditions": [
+            condition(
+                old_conditions,
+                "AbleToScale",
+                "True",
+                "ReadyForNewScale",
+                "recommended size matches current size",
+                now,
+            ),
+            condition(old_conditions, "ScalingActive", *active, now),
+            condition(
+                old_conditions,
+                "ScalingLimited",
+                "False",
+                "DesiredWithinRange",
+                "the desired count is within the acceptable range",
+                now,
+            ),
+        ],
+    }

@@ -271,3 +271,43 @@ def test_admin_controller_settings(server: KubesimServer) -> None:
     with pytest.raises(Exception, match="delay"):
         admin.configure_controllers(delay=-1)
     assert admin.controllers()["delay"] == 0.01
+
+
+def test_hpa_and_failing_pvc(server: KubesimServer) -> None:
+    dynamic = server.dynamic_client()
+    hpas = dynamic.resources.get(api_version="autoscaling/v2", kind="HorizontalPodAutoscaler")
+    body = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web"},
+        "spec": {
+            "minReplicas": 2,
+            "maxReplicas": 5,
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+        },
+    }
+    hpas.create(body=body, namespace="default")
+    failing = {**body, "metadata": {"name": "broken", "annotations": {"kubesim.bosun.dev/fail": "true"}}}
+    hpas.create(body=failing, namespace="default")
+    healthy = wait_for(lambda: hpas.get(name="web", namespace="default").status, lambda s: bool(s.conditions))
+    assert healthy.desiredReplicas == 2
+    assert {c.type: c.status for c in healthy.conditions} == {
+        "AbleToScale": "True",
+        "ScalingActive": "True",
+        "ScalingLimited": "False",
+    }
+    broken = wait_for(
+        lambda: hpas.get(name="broken", namespace="default").status, lambda s: bool(s.conditions)
+    )
+    assert {c.type: c.reason for c in broken.conditions}["ScalingActive"] == "FailedGetResourceMetric"
+    core = client.CoreV1Api(server.api_client())
+    claim = fixture("pvc-bound.yaml")
+    claim["metadata"] = {"name": "lost", "annotations": {"kubesim.bosun.dev/fail": "true"}}
+    core.create_namespaced_persistent_volume_claim("default", claim)
+    assert (
+        wait_for(
+            lambda: core.read_namespaced_persistent_volume_claim("lost", "default").status,
+            lambda s: s.phase != "Pending",
+        ).phase
+        == "Lost"
+    )
