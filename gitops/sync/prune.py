@@ -49,10 +49,12 @@ def deletion_batches(
     *,
     namespaced: Mapping[tuple[str, str], bool] | None = None,
     tracking_annotation: str = "bosun.dev/tracking-id",
+    delete_confirmed: bool = False,
 ) -> list[list[Deletion]]:
     """Batches to delete one after the other (highest wave first); empty without a finalizer.
 
     `namespaced` maps (group, kind) to scope; objects without it are keyed by their metadata.
+    `Delete=confirm` objects are deleted only with `delete_confirmed` (Argo CD's deletion approval).
     """
     propagation = deletion_propagation(finalizers)
     if propagation is None:
@@ -65,7 +67,8 @@ def deletion_batches(
         key = ResourceKey.of(obj, scope)
         if tracked_by(obj, key, tracking_annotation) != app or is_hook(obj):
             continue
-        if SyncOptions().for_resource(obj, where=str(key)).delete_disabled:
+        options = SyncOptions().for_resource(obj, where=str(key))
+        if options.delete_disabled or (options.get("Delete") == "confirm" and not delete_confirmed):
             continue
         wave = sync_wave(obj)
         by_wave.setdefault(wave, []).append(Deletion(key, str(obj.get("apiVersion")), wave, propagation))

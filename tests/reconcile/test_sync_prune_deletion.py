@@ -25,6 +25,7 @@ LIVE = [
     tracked("ConfigMap", "late", 3),
     tracked("ConfigMap", "kept", 3, options="Delete=false"),
     tracked("ConfigMap", "theirs", 1, app="other"),
+    tracked("ConfigMap", "asks", 3, options="Delete=confirm"),
 ]
 
 
@@ -32,6 +33,8 @@ def test_reverse_waves_and_delete_false() -> None:
     batches = deletion_batches("demo", LIVE, [FOREGROUND_FINALIZER])
     assert [[d.key.name for d in batch] for batch in batches] == [["late"], ["web", "config"]]
     assert {d.propagation for batch in batches for d in batch} == {"Foreground"}
+    confirmed = deletion_batches("demo", LIVE, [FOREGROUND_FINALIZER], delete_confirmed=True)
+    assert [d.key.name for d in confirmed[0]] == ["asks", "late"]
     background = deletion_batches("demo", LIVE, [BACKGROUND_FINALIZER])
     assert background[0][0].propagation == "Background"
 
