@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -42,47 +42,16 @@ from gitops.source.render.process import tool_versions
 from gitops.source.render.recipe import recipe
 from gitops.source.render.safety import check_symlinks
 from gitops.source.repo_url import canonical, redact, strip_userinfo
-from gitops.source.revisions import Resolved
+from gitops.source.service_types import (
+    ChangedFiles,
+    CredentialsPort,
+    DesiredState,
+    MirrorsPort,
+    ResolverPort,
+)
 from gitops.source.spec import AppContext, ApplicationSourceView, SourceSpec
 
-
-class ResolverPort(Protocol):
-    def resolve(
-        self,
-        repo_url: str,
-        target_revision: str,
-        *,
-        force: bool = False,
-        creds: RepoCredentials | None = None,
-    ) -> Resolved: ...
-
-
-class MirrorsPort(Protocol):
-    def snapshot(self, repo_url: str, sha: str, creds: RepoCredentials | None) -> Path: ...
-
-
-class CredentialsPort(Protocol):
-    def for_url(self, repo_url: str) -> RepoCredentials | None: ...
-
-
-@dataclass(frozen=True)
-class ChangedFiles:
-    """What a push changed, from a webhook: files between `before` and the pushed commit."""
-
-    repo_url: str
-    before: str
-    paths: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DesiredState:
-    revisions: tuple[str, ...]  # one commit per source, in spec order (ref-only sources included)
-    objects: list[dict[str, Any]]
-    source_type: str  # of the first rendered source (Argo CD's status.sourceType)
-    source_types: tuple[str, ...] = ()
-    renders_performed: int = 0
-    cache_hits: int = 0
-    reused: int = 0
+__all__ = ["ChangedFiles", "CredentialsPort", "DesiredState", "MirrorsPort", "ResolverPort", "SourceService"]
 
 
 @dataclass
