@@ -43,7 +43,7 @@ from typing import Any
 import orjson
 import yaml
 
-from kubesim import crds, deletion, meta
+from kubesim import crd_schema, crds, deletion, meta, pruning
 from kubesim.errors import ApiError, already_exists, bad_request, conflict, invalid, not_found
 from kubesim.extensions import Extensions, load
 from kubesim.resources import NAMESPACES, Registry, ResourceType
@@ -52,6 +52,7 @@ from kubesim.store import Store, object_key
 
 Obj = dict[str, Any]
 Listener = Callable[[str, ResourceType, Obj], None]
+Warnings = list[str]  # warnings for the client (sent as `Warning: 299` headers over HTTP)
 log = logging.getLogger("kubesim.api")
 
 JSON_PATCH = "application/json-patch+json"
@@ -186,11 +187,14 @@ class Api:
         dry_run: bool = False,
         field_manager: str | None = None,
         subresource: str | None = None,
+        field_validation: str | None = None,
+        warnings: Warnings | None = None,
         _managed: bool = False,
     ) -> Obj:
         if subresource:
             raise ApiError(405, "the server does not allow this method on the requested resource")
         obj = meta.check_body_type(rt, meta.clone(body))
+        self._decode_fields(rt, obj, field_validation, warnings)
         md = obj["metadata"]
         self._place_namespace(rt, namespace, md)
         if md.get("resourceVersion"):
@@ -231,6 +235,8 @@ class Api:
             obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]
         self.ext.default(rt, obj, None)
         self.ext.validate(rt, obj, None)
+        if rt.custom:
+            crd_schema.validate(rt, crd_schema.schema_for(self, rt), obj)
         crds.prepare(self, rt, obj, None)
         if not _managed:
             md.pop("managedFields", None)
@@ -259,12 +265,15 @@ class Api:
         dry_run: bool = False,
         field_manager: str | None = None,
         subresource: str | None = None,
+        field_validation: str | None = None,
+        warnings: Warnings | None = None,
     ) -> Obj:
         old = self.read(rt, namespace, name)
         if subresource == "scale":
             obj = _scale_body(rt, old, body)
         else:
             obj = meta.check_body_type(rt, meta.clone(body))
+            self._decode_fields(rt, obj, field_validation, warnings)
         self._check_identity(rt, namespace, name, obj, old)
         md = obj["metadata"]
         if not md.get("resourceVersion") and rt.custom and subresource is None:
@@ -304,6 +313,8 @@ class Api:
         field_manager: str | None = None,
         force: bool = False,
         subresource: str | None = None,
+        field_validation: str | None = None,
+        warnings: Warnings | None = None,
     ) -> Obj:
         patch = _decode_patch(body, patch_type)
         if patch_type == APPLY_PATCH:
@@ -316,6 +327,8 @@ class Api:
                 field_manager=field_manager,
                 force=force,
                 subresource=subresource,
+                field_validation=field_validation,
+                warnings=warnings,
             )
         if patch_type == STRATEGIC_PATCH and rt.custom:
             raise ApiError(
@@ -337,7 +350,11 @@ class Api:
         else:
             _require_object(patch)
             patched = self.ext.strategic(doc, patch, rt)
-        obj = _scale_body(rt, old, patched) if subresource == "scale" else meta.check_body_type(rt, patched)
+        if subresource == "scale":
+            obj = _scale_body(rt, old, patched)
+        else:
+            obj = meta.check_body_type(rt, patched)
+            self._decode_fields(rt, obj, field_validation, warnings)
         self._check_identity(rt, namespace, name, obj, old)
         new = self._prepare_update(rt, old, obj, subresource)
         self.ext.record_update(
@@ -362,6 +379,8 @@ class Api:
         field_manager: str | None,
         force: bool,
         subresource: str | None,
+        field_validation: str | None = None,
+        warnings: Warnings | None = None,
     ) -> Obj:
         if not field_manager:
             raise invalid(
@@ -375,6 +394,9 @@ class Api:
             raise bad_request(
                 f"invalid object type: {applied.get('apiVersion', '')}, Kind={applied.get('kind', '')}"
             )
+        if subresource != "scale":
+            meta.drop_nulls(applied)
+            self._decode_fields(rt, applied, field_validation, warnings)
         md = applied.setdefault("metadata", {})
         if md.get("name") and md["name"] != name:
             raise bad_request(
@@ -485,6 +507,17 @@ class Api:
         return self._finish_update(rt, old, new, False, "status")
 
     # ---- internals ----------------------------------------------------------------------------------------
+    def _decode_fields(
+        self, rt: ResourceType, obj: Obj, field_validation: str | None, warnings: Warnings | None
+    ) -> None:
+        """Drop unknown fields like the real decoder; fieldValidation decides what the client hears."""
+        pruning.check_mode(field_validation)
+        if rt.custom:
+            unknown = pruning.prune_custom(crd_schema.schema_for(self, rt), obj)
+        else:
+            unknown = pruning.prune_builtin(rt, obj)
+        pruning.report(rt, unknown, field_validation, warnings)
+
     def _place_namespace(self, rt: ResourceType, namespace: str | None, md: Obj) -> None:
         if not rt.namespaced:
             md.pop("namespace", None)
@@ -599,6 +632,8 @@ class Api:
                     )
         self.ext.default(rt, new, old)
         self.ext.validate(rt, new, old)
+        if rt.custom:
+            crd_schema.validate(rt, crd_schema.schema_for(self, rt), new)
         crds.prepare(self, rt, new, old)
         if "generation" in old["metadata"] and meta.spec_changed(rt, old, new):
             new["metadata"]["generation"] = old["metadata"]["generation"] + 1

@@ -175,6 +175,8 @@ class KubeApp:
         dry_run = _dry_run(params)
         manager = params.get("fieldManager") or _agent_manager(headers.get("user-agent", ""))
         _check_field_validation(params)
+        mode = params.get("fieldValidation") or "Warn"
+        warnings: list[str] = []
         if method == "DELETE":
             options = await _delete_options(receive, params)
             dry_run = dry_run or options.get("dryRun") == ["All"]
@@ -212,8 +214,16 @@ class KubeApp:
             if route.name is not None:
                 raise ApiError(405, "the server does not allow this method on the requested resource")
             self._allow(rt, "create")
-            result = api.create(rt, ns, _json_body(raw, content_type), dry_run=dry_run, field_manager=manager)
-            await respond(send, 201, orjson.dumps(result))
+            result = api.create(
+                rt,
+                ns,
+                _json_body(raw, content_type),
+                dry_run=dry_run,
+                field_manager=manager,
+                field_validation=mode,
+                warnings=warnings,
+            )
+            await respond(send, 201, orjson.dumps(result), warnings=warnings)
             return
         if route.name is None:
             raise ApiError(405, "the server does not allow this method on the requested resource")
@@ -227,8 +237,10 @@ class KubeApp:
                 dry_run=dry_run,
                 field_manager=manager,
                 subresource=route.subresource,
+                field_validation=mode,
+                warnings=warnings,
             )
-            await respond(send, 200, orjson.dumps(result))
+            await respond(send, 200, orjson.dumps(result), warnings=warnings)
             return
         existed = api.store.get(rt.storage_key, ns if rt.namespaced else None, route.name) is not None
         force = params.get("force") in ("true", "1")
@@ -247,8 +259,10 @@ class KubeApp:
             field_manager=field_manager,
             force=force,
             subresource=route.subresource,
+            field_validation=mode,
+            warnings=warnings,
         )
-        await respond(send, 200 if existed else 201, orjson.dumps(result))
+        await respond(send, 200 if existed else 201, orjson.dumps(result), warnings=warnings)
 
     def _allow(self, rt: ResourceType, verb: str) -> None:
         if verb not in rt.verbs:
@@ -369,11 +383,20 @@ async def read_body(receive: Receive) -> bytes:
 
 
 async def respond(
-    send: Send, status: int, body: bytes, *, content_type: bytes = JSON, headers: dict[str, str] | None = None
+    send: Send,
+    status: int,
+    body: bytes,
+    *,
+    content_type: bytes = JSON,
+    headers: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
     raw_headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     if headers:
         raw_headers.extend((k.lower().encode(), v.encode()) for k, v in headers.items())
+    for warning in warnings or ():
+        escaped = warning.replace("\\", "\\\\").replace('"', '\\"')
+        raw_headers.append((b"warning", f'299 - "{escaped}"'.encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})
 
