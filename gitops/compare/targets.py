@@ -162,7 +162,14 @@ def prepare_targets(
                 raise
             info, namespaced = None, scopes.get((group, kind), True)
         meta = dict(raw.get("metadata") or {})
-        if namespaced and not meta.get("namespace") and destination_namespace:
+        if namespaced and not meta.get("namespace"):
+            if not destination_namespace:
+                raise ManifestError(
+                    f"{kind} {meta.get('name') or meta.get('generateName')} is namespaced but has no namespace, and the app has no destination namespace",
+                    app=app,
+                    target=f"manifest #{index}",
+                    hint="set spec.destination.namespace or metadata.namespace",
+                )
             meta["namespace"] = destination_namespace
         elif not namespaced:
             meta.pop("namespace", None)

@@ -361,3 +361,12 @@ def test_malformed_manifest_is_a_comparison_error(document: Any, complaint: str)
         and "guestbook" in condition.message
     )
     assert "manifest #1" in condition.message and port.calls.total == 0
+
+
+def test_namespaced_object_without_any_namespace_is_a_comparison_error() -> None:
+    port = MemoryClusterPort()
+    result = compare_app(port, "guestbook", [cm("a")])
+    assert result.sync_status == SyncCode.UNKNOWN
+    assert "no destination namespace" in result.conditions[0].message
+    cluster_scoped = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}
+    assert compare_app(port, "guestbook", [cluster_scoped]).sync_status == SyncCode.OUT_OF_SYNC
