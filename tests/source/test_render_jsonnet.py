@@ -86,3 +86,9 @@ def test_imports_resolve_through_the_app_path(tmp_path: Path) -> None:
         directory={"recurse": True, "include": "nested/*", "jsonnet": JSONNET},
     )
     assert [o["metadata"]["name"] for o in output.objects] == ["nested-web"]
+
+
+def test_repository_python_files_are_never_imported_by_the_worker(tmp_path: Path) -> None:
+    root = snapshot_of("jsonnet-shadow-module-ignored", tmp_path)
+    output = render(root, tmp_path, path="app")  # app/json.py would abort the worker if imported
+    assert [o["metadata"]["name"] for o in output.objects] == ["safe"]

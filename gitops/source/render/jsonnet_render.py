@@ -2,7 +2,7 @@
 
 `render_jsonnet_files` evaluates a directory app's `.jsonnet` files with Argo CD's
 `directory.jsonnet` settings (extVars, tlas, libs; `$ARGOCD_APP_*` substituted in values). The
-evaluation runs in `python -m gitops.source.render.jsonnet_render` under process.run_tool, so the
+evaluation runs in `python -I -m gitops.source.render.jsonnet_worker` under process.run_tool, so the
 render timeout kills a runaway program; its import callback confines every import (and `libs`)
 to the repository.
 """
@@ -43,10 +43,12 @@ def render_jsonnet_files(job: RenderJob, files: list[Path]) -> tuple[dict[str, A
         "libs": [os.path.realpath(job.app_dir), *libs],  # Argo CD's JPaths: the app path, then libs
     }
     out = run_tool(
-        [sys.executable, "-m", "gitops.source.render.jsonnet_render"],
+        # -I: isolated, so neither the working directory nor PYTHON* variables reach sys.path; a
+        # repository file named like a module (json.py) must never be imported by the worker.
+        [sys.executable, "-I", "-m", "gitops.source.render.jsonnet_worker"],
         app=job.app,
         target=job.display(files[0]) if len(files) == 1 else f"{len(files)} jsonnet files",
-        cwd=job.app_dir,
+        cwd=Path(os.path.dirname(sys.executable)),
         timeout=job.settings.timeout_seconds,
         max_output_bytes=job.settings.limits.max_manifest_bytes * 2,
         stdin=json.dumps(request).encode(),
@@ -63,54 +65,3 @@ def render_jsonnet_files(job: RenderJob, files: list[Path]) -> tuple[dict[str, A
         )
     values = {job.display(path): json.loads(text) for path, text in reply["outputs"].items()}
     return values, set(reply["imports"])
-
-
-def _worker(request: dict[str, Any]) -> dict[str, Any]:
-    import _jsonnet
-
-    root: str = request["root"]
-    imports: set[str] = set()
-
-    def inside(path: str) -> bool:
-        real = os.path.realpath(path)
-        return real == root or real.startswith(root + os.sep)
-
-    def import_callback(base: str, rel: str) -> tuple[str, bytes]:
-        if os.path.isabs(rel):
-            raise RuntimeError(f"import {rel!r}: absolute imports are not allowed")
-        for directory in [base, *request["libs"]]:
-            candidate = os.path.normpath(os.path.join(directory, rel))
-            if not os.path.isfile(candidate):
-                continue
-            if not inside(candidate):
-                raise RuntimeError(f"import {rel!r} resolves outside the repository")
-            imports.add(os.path.relpath(os.path.realpath(candidate), root))
-            with open(candidate, "rb") as handle:
-                return candidate, handle.read()
-        raise RuntimeError(f"import {rel!r} not found")
-
-    outputs: dict[str, str] = {}
-    for path in request["files"]:
-        try:
-            outputs[path] = _jsonnet.evaluate_file(
-                path,
-                ext_vars=request["ext_vars"],
-                ext_codes=request["ext_codes"],
-                tla_vars=request["tla_vars"],
-                tla_codes=request["tla_codes"],
-                import_callback=import_callback,
-            )
-        except RuntimeError as exc:
-            message = str(exc).replace(root + os.sep, "")
-            return {"error": message.strip(), "file": os.path.relpath(path, root)}
-    return {"outputs": outputs, "imports": sorted(imports)}
-
-
-def main() -> int:
-    request = json.loads(sys.stdin.buffer.read())
-    sys.stdout.write(json.dumps(_worker(request)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
