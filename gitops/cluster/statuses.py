@@ -51,7 +51,7 @@ def hint_for(code: int) -> str | None:
     return {
         401: "check the cluster credentials",
         403: "grant Bosun's service account access to this resource",
-        409: "the object changed or conflicts; it is retried on the next pass",
+        409: "another field manager owns these fields (apply with force) or the object changed meanwhile (retry)",
         422: "fix the manifest in Git",
         429: "the API server is throttling; retry after the given delay",
         503: "the API server is unavailable; retry later",
