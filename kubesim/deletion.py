@@ -144,13 +144,11 @@ def _recheck_later(api: Api, dependent: Obj, ref: Obj) -> Callable[[], None]:
 
 
 def _dependents(api: Api, owner: Obj) -> list[tuple[ResourceType, Obj]]:
-    uid = owner["metadata"]["uid"]
-    ns = owner["metadata"].get("namespace")
     found: list[tuple[ResourceType, Obj]] = []
-    for rt in _storage_types(api):
-        for obj in api.store.items(rt.storage_key, ns if rt.namespaced and ns else None):
-            if any(ref.get("uid") == uid for ref in obj["metadata"].get("ownerReferences") or []):
-                found.append((rt, obj))
+    for key, obj in api.store.dependents(owner["metadata"]["uid"]):
+        rt = api.rt_of_key(key)
+        if rt is not None:
+            found.append((rt, obj))
     return found
 
 
@@ -270,9 +268,8 @@ def _maybe_finish_namespace(api: Api, namespace: str) -> None:
     ns = api.store.get(NAMESPACES.storage_key, None, namespace)
     if ns is None or not ns["metadata"].get("deletionTimestamp"):
         return
-    for rt in _storage_types(api):
-        if rt.namespaced and next(api.store.items(rt.storage_key, namespace), None) is not None:
-            return
+    if api.store.namespace_count(namespace):
+        return
     new = meta.clone(ns)
     new.setdefault("spec", {})["finalizers"] = []
     if not new["metadata"].get("finalizers"):

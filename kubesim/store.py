@@ -66,6 +66,10 @@ class Store:
         self._buckets: dict[StorageKey, Bucket] = {}
         self._log: deque[Event] = deque(maxlen=window)
         self._subs: dict[StorageKey, list[Subscription]] = {}
+        # garbage-collection indexes: owner uid -> dependents, and objects per namespace
+        self._owned_by: dict[str, set[tuple[StorageKey, str]]] = {}
+        self._owners_of: dict[tuple[StorageKey, str], frozenset[str]] = {}
+        self._per_namespace: dict[str, int] = {}
 
     def bucket(self, key: StorageKey) -> Bucket:
         bucket = self._buckets.get(key)
@@ -104,19 +108,66 @@ class Store:
     def write(self, key: StorageKey, event_type: str, obj: Obj, old: Obj | None) -> None:
         """Store (or, for DELETED, remove) `obj` whose metadata.resourceVersion is already set; log + notify."""
         meta = obj["metadata"]
-        okey = object_key(meta.get("namespace"), meta["name"])
+        namespace = meta.get("namespace")
+        okey = object_key(namespace, meta["name"])
+        bucket = self.bucket(key)
+        existed = okey in bucket.objects
         if event_type == "DELETED":
-            self.bucket(key).pop(okey)
+            bucket.pop(okey)
+            owners: frozenset[str] = frozenset()
+            if existed and namespace:
+                self._per_namespace[namespace] -= 1
         else:
-            self.bucket(key).put(okey, obj)
+            bucket.put(okey, obj)
+            owners = frozenset(r.get("uid", "") for r in meta.get("ownerReferences") or ())
+            if not existed and namespace:
+                self._per_namespace[namespace] = self._per_namespace.get(namespace, 0) + 1
+        self._index_owners((key, okey), owners)
         event = Event(int(meta["resourceVersion"]), event_type, key, obj, old)
         self._log.append(event)
         for sub in self._subs.get(key, ()):
             if sub.accepts(event):
                 sub.queue.put_nowait(event)
 
+    def _index_owners(self, ref: tuple[StorageKey, str], owners: frozenset[str]) -> None:
+        before = self._owners_of.get(ref, frozenset())
+        if before == owners:
+            return
+        for uid in before - owners:
+            deps = self._owned_by.get(uid)
+            if deps is not None:
+                deps.discard(ref)
+                if not deps:
+                    del self._owned_by[uid]
+        for uid in owners - before:
+            self._owned_by.setdefault(uid, set()).add(ref)
+        if owners:
+            self._owners_of[ref] = owners
+        else:
+            self._owners_of.pop(ref, None)
+
+    def dependents(self, uid: str) -> list[tuple[StorageKey, Obj]]:
+        """Stored objects whose ownerReferences name `uid`."""
+        found = []
+        for key, okey in sorted(self._owned_by.get(uid, ())):
+            obj = self.bucket(key).objects.get(okey)
+            if obj is not None:
+                found.append((key, obj))
+        return found
+
+    def namespace_count(self, namespace: str) -> int:
+        """How many objects (of any kind) live in `namespace`."""
+        return self._per_namespace.get(namespace, 0)
+
     def drop_all(self, key: StorageKey) -> None:
-        self._buckets.pop(key, None)
+        bucket = self._buckets.pop(key, None)
+        if bucket is None:
+            return
+        for okey, obj in bucket.objects.items():
+            namespace = obj["metadata"].get("namespace")
+            if namespace:
+                self._per_namespace[namespace] -= 1
+            self._index_owners((key, okey), frozenset())
 
     def oldest_rv(self) -> int:
         """Events after this version can be replayed; a watch from an older one is 410 Gone."""
