@@ -151,12 +151,9 @@ class _Comparer:
     def resource_of_target(self, target: Target, found: tuple[Obj, ResourceInfo] | None) -> ResourceStatus:
         key = target.key
         live = found[0] if found else None
-        if (
-            live is None
-            and target.info is not None
-            and key.name
-            and not (target.hook and not (target.obj.get("metadata") or {}).get("name"))
-        ):
+        # A GET only for an object Git wants applied that the LIST missed (pre-existing or another app's);
+        # hooks live only as labelled objects the engine created, Skip objects are never applied.
+        if live is None and target.info is not None and not (target.hook or target.skip):
             self.stats.gets += 1
             live = self.port.get(target.info, key.namespace or None, key.name)
         status = ResourceStatus(
