@@ -120,3 +120,37 @@ def test_child_application_missing_or_unknown_does_not_affect_the_parent() -> No
         kind="Application",
     )
     assert app_health([degraded]) == Health(HealthStatus.DEGRADED, "Application/child: broken")
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"apiVersion": "apps/v1", "kind": "Deployment"},
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "status": "not-a-map"},
+        {"apiVersion": "v1", "kind": "Pod", "status": {"conditions": "nope", "containerStatuses": None}},
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "status": {"conditions": [None, "x", {"type": "Complete"}]},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "spec": {"replicas": "two"},
+            "metadata": {"generation": "x"},
+            "status": {"observedGeneration": None},
+        },
+        {"apiVersion": "example.com/v1", "kind": "Widget", "status": {"conditions": [{"type": "Ready"}]}},
+    ],
+    ids=[
+        "deployment-bare",
+        "status-not-a-map",
+        "pod-odd-fields",
+        "job-odd-conditions",
+        "deployment-odd-numbers",
+        "ready-without-status",
+    ],
+)
+def test_half_written_objects_get_a_verdict_not_an_exception(obj: dict[str, object]) -> None:
+    health = assess(obj)
+    assert health is not None and health.status in {HealthStatus.PROGRESSING, HealthStatus.HEALTHY}
