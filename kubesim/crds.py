@@ -210,3 +210,14 @@ def cleanup(api: Api, name: str) -> None:
         f for f in crd["metadata"].get("finalizers") or [] if f != CLEANUP_FINALIZER
     ]
     api._finish_update(CRDS, crd, new, False, None)
+
+
+def printer_columns(api: Api, rt: ResourceType) -> list[Obj] | None:
+    """additionalPrinterColumns of a custom resource's version ([] when none); None for built-ins."""
+    if not rt.custom:
+        return None
+    crd = api.store.get(CRDS.storage_key, None, f"{rt.plural}.{rt.group}")
+    for version in ((crd or {}).get("spec") or {}).get("versions") or []:
+        if version.get("name") == rt.version:
+            return list(version.get("additionalPrinterColumns") or [])
+    return []

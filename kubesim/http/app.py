@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from kubesim import crds
 from kubesim.api import Api
 from kubesim.errors import ApiError, bad_request
-from kubesim.http import discovery, routing, table
+from kubesim.http import discovery, printers, routing, table
 from kubesim.http.openapi import openapi_document
 from kubesim.http.watch import WatchRequest, stream
 from kubesim.resources import ResourceType
@@ -151,6 +152,7 @@ class KubeApp:
                 obj = api.get(rt, ns, route.name, subresource=route.subresource, copy=False)
                 await self._reply_objects(
                     send,
+                    rt,
                     view,
                     [obj],
                     {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
@@ -169,7 +171,7 @@ class KubeApp:
                 copy=False,
             )
             await self._reply_objects(
-                send, view, listed["items"], listed["metadata"], single=listed, params=params
+                send, rt, view, listed["items"], listed["metadata"], single=listed, params=params
             )
             return
         dry_run = _dry_run(params)
@@ -271,6 +273,7 @@ class KubeApp:
     async def _reply_objects(
         self,
         send: Send,
+        rt: ResourceType,
         view: str,
         objects: list[Obj],
         list_meta: Obj,
@@ -279,7 +282,8 @@ class KubeApp:
         params: dict[str, str],
     ) -> None:
         if view == "table":
-            body = table.table(objects, list_meta, params.get("includeObject", "Metadata"))
+            columns = printers.columns_for(rt.group, rt.plural, crds.printer_columns(self.api, rt))
+            body = table.table(objects, list_meta, params.get("includeObject", "Metadata"), columns)
             await respond(send, 200, orjson.dumps(body), content_type=TABLE_CT)
         elif view == "partial":
             body = (

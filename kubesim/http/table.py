@@ -5,29 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubesim.meta import age
+from kubesim.http.printers import Column
 
 Obj = dict[str, Any]
 
-_COLUMNS = [
-    {
-        "name": "Name",
-        "type": "string",
-        "format": "name",
-        "description": "Name must be unique within a namespace. "
-        "Is required when creating resources, although some resources may allow a client to request the generation "
-        "of an appropriate name automatically.",
-        "priority": 0,
-    },
-    {
-        "name": "Age",
-        "type": "string",
-        "format": "",
-        "description": "CreationTimestamp is a timestamp representing "
-        "the server time when this object was created.",
-        "priority": 0,
-    },
-]
+_NAME = {"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a "
+         "namespace. Is required when creating resources, although some resources may allow a client to request "
+         "the generation of an appropriate name automatically.", "priority": 0}  # fmt: skip
+
+
+def _definition(column: Column) -> Obj:
+    name, kind, priority, _ = column
+    return {"name": name, "type": kind, "format": "", "description": name, "priority": priority}
 
 
 def partial(obj: Obj) -> Obj:
@@ -38,9 +27,9 @@ def partial(obj: Obj) -> Obj:
     }
 
 
-def _row(obj: Obj, include: str) -> Obj:
+def _row(obj: Obj, include: str, columns: list[Column]) -> Obj:
     md = obj.get("metadata", {})
-    row: Obj = {"cells": [md.get("name", ""), age(md.get("creationTimestamp"))]}
+    row: Obj = {"cells": [md.get("name", ""), *(cell(obj) for _, _, _, cell in columns)]}
     if include == "Object":
         row["object"] = obj
     elif include != "None":
@@ -48,13 +37,16 @@ def _row(obj: Obj, include: str) -> Obj:
     return row
 
 
-def table(objects: list[Obj], list_meta: Obj, include: str = "Metadata") -> Obj:
+def table(
+    objects: list[Obj], list_meta: Obj, include: str = "Metadata", columns: list[Column] | None = None
+) -> Obj:
+    columns = columns or []
     return {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": list_meta,
-        "columnDefinitions": _COLUMNS,
-        "rows": [_row(obj, include) for obj in objects],
+        "columnDefinitions": [_NAME, *(_definition(c) for c in columns)],
+        "rows": [_row(obj, include, columns) for obj in objects],
     }
 
 

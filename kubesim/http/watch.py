@@ -9,9 +9,10 @@ from typing import Any
 
 import orjson
 
+from kubesim import crds
 from kubesim.api import Api
 from kubesim.errors import ApiError, bad_request
-from kubesim.http import table
+from kubesim.http import printers, table
 from kubesim.resources import ResourceType
 from kubesim.selectors import Predicate, combine, parse_field_selector, parse_label_selector
 from kubesim.store import Event, Subscription
@@ -48,6 +49,9 @@ class WatchRequest:
             raise bad_request(f"invalid timeoutSeconds {params['timeoutSeconds']!r}") from None
         self.bookmarks = params.get("allowWatchBookmarks") in ("true", "1")
         self.as_table = as_table
+        self.columns = (
+            printers.columns_for(rt.group, rt.plural, crds.printer_columns(api, rt)) if as_table else []
+        )
 
     def _matches(self, obj: Obj | None) -> bool:
         if obj is None:
@@ -75,7 +79,9 @@ class WatchRequest:
     def line(self, event_type: str, obj: Obj) -> bytes:
         shown = self.api.present(self.rt, obj)
         if self.as_table:
-            shown = table.table([shown], {"resourceVersion": obj["metadata"]["resourceVersion"]})
+            shown = table.table(
+                [shown], {"resourceVersion": obj["metadata"]["resourceVersion"]}, "Metadata", self.columns
+            )
         return orjson.dumps({"type": event_type, "object": shown}) + b"\n"
 
     def bookmark(self) -> bytes:

@@ -107,9 +107,13 @@ def test_table_output(kubesim_server: KubesimServer) -> None:
     accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
     response = httpx.get(kubesim_server.url + "/api/v1/namespaces", headers={"Accept": accept})
     body = response.json()
-    assert body["kind"] == "Table" and [c["name"] for c in body["columnDefinitions"]] == ["Name", "Age"]
-    names = [row["cells"][0] for row in body["rows"]]
-    assert "default" in names
+    assert body["kind"] == "Table" and [c["name"] for c in body["columnDefinitions"]] == [
+        "Name",
+        "Status",
+        "Age",
+    ]
+    rows = {row["cells"][0]: row["cells"] for row in body["rows"]}
+    assert rows["default"][1] == "Active" and rows["default"][2].endswith("s")
     assert body["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
 
 

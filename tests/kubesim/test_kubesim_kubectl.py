@@ -74,7 +74,10 @@ def test_create_get_label_delete(kubectl: Kubectl) -> None:
     out = kubectl("create", "-f", "-", stdin=MANIFEST).stdout
     assert "configmap/settings created" in out and "deployment.apps/shop created" in out
     table = kubectl("get", "configmaps", "-l", "app=shop").stdout.splitlines()
-    assert table[0].split() == ["NAME", "AGE"] and table[1].split()[0] == "settings"
+    assert table[0].split() == ["NAME", "DATA", "AGE"] and table[1].split()[:2] == ["settings", "1"]
+    deployments = kubectl("get", "deployments").stdout.splitlines()
+    assert deployments[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert deployments[1].split()[0] == "shop"
     kubectl("label", "configmap", "settings", "tier=frontend")
     doc = json.loads(kubectl("get", "configmap", "settings", "-o", "json").stdout)
     assert doc["metadata"]["labels"] == {"app": "shop", "tier": "frontend"}
@@ -133,6 +136,30 @@ def test_server_side_apply_and_diff(kubectl: Kubectl) -> None:
     assert json.loads(kubectl("get", "configmap", "settings", "-o", "json").stdout)["data"] == {
         "colour": "red"
     }
+
+
+def test_custom_resource_printer_columns(kubectl: Kubectl) -> None:
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gizmos.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+                 "names": {"plural": "gizmos", "singular": "gizmo", "kind": "Gizmo"},
+                 "versions": [{"name": "v1", "served": True, "storage": True,
+                               "schema": {"openAPIV3Schema": {"type": "object",
+                                                              "x-kubernetes-preserve-unknown-fields": True}},
+                               "additionalPrinterColumns": [
+                                   {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+                                   {"name": "Ready", "type": "string",
+                                    "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
+                                   {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]}]},
+    }  # fmt: skip
+    kubectl("apply", "-f", "-", stdin=json.dumps(crd))
+    gizmo = {"apiVersion": "example.com/v1", "kind": "Gizmo", "metadata": {"name": "g1"}, "spec": {"size": 3}}
+    kubectl("apply", "-f", "-", stdin=json.dumps(gizmo))
+    lines = kubectl("get", "gizmos").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "SIZE", "READY", "AGE"]
+    assert lines[1].split()[:2] == ["g1", "3"]
 
 
 def test_get_namespaces_and_cluster_info(kubectl: Kubectl) -> None:
