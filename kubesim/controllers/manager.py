@@ -38,6 +38,7 @@ RECONCILERS: dict[tuple[str, str], Reconciler] = {
     ("", "Service"): pods.service_status,
     ("networking.k8s.io", "Ingress"): pods.ingress_status,
     ("autoscaling", "HorizontalPodAutoscaler"): workloads.hpa_status,
+    ("apiregistration.k8s.io", "APIService"): pods.api_service_status,
 }
 _API_VERSIONS = {
     "apps": "apps/v1",

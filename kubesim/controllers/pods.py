@@ -121,6 +121,14 @@ def pod_status(obj: Obj, due: bool, now: str) -> Obj | None:
     status["containerStatuses"] = [
         _container_status(obj, container, now, failing=failing, finished=finished) for container in containers
     ]
+    init_containers = [c for c in spec.get("initContainers") or [] if isinstance(c, dict)]
+    if init_containers:
+        status["initContainerStatuses"] = [
+            _container_status(obj, container, now, failing=False, finished=True)
+            for container in init_containers
+        ]
+        for init_status in status["initContainerStatuses"]:
+            init_status["ready"] = True
     status["phase"] = "Succeeded" if finished else ("Failed" if failing and restart == "Never" else "Running")
     return status
 
@@ -202,3 +210,20 @@ def ingress_status(obj: Obj, due: bool, now: str) -> Obj | None:
     if not due:
         return None
     return {"loadBalancer": {"ingress": [{"ip": NODE_IP}]}}
+
+
+def api_service_status(obj: Obj, due: bool, now: str) -> Obj | None:
+    """kube-aggregator's availability: local APIServices always, service-backed ones once checked."""
+    old_conditions = (obj.get("status") or {}).get("conditions") or []
+    if not (obj.get("spec") or {}).get("service"):
+        available = ("True", "Local", "Local APIServices are always available")
+    elif is_failing(obj):
+        service = (obj.get("spec") or {}).get("service") or {}
+        available = (
+            "False",
+            "FailedDiscoveryCheck",
+            f"failing or missing response from https://{service.get('name', '')}.{service.get('namespace', '')}.svc",
+        )
+    else:
+        available = ("True", "Passed", "all checks passed")
+    return {"conditions": [condition(old_conditions, "Available", *available, now)]}

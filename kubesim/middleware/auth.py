@@ -107,6 +107,9 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         credential = self.authenticate(_bearer(scope))
+        if credential is None and scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if credential is None:
             await send_status(send, 401, unauthorized_status())
             return

@@ -311,3 +311,40 @@ def test_hpa_and_failing_pvc(server: KubesimServer) -> None:
         ).phase
         == "Lost"
     )
+
+
+def test_init_containers_and_api_services(server: KubesimServer) -> None:
+    core = client.CoreV1Api(server.api_client())
+    pod = fixture("pod-running.yaml")
+    pod["metadata"]["name"] = "with-init"
+    pod["spec"]["initContainers"] = [{"name": "setup", "image": "busybox:1.36"}]
+    core.create_namespaced_pod("default", pod)
+    running = wait_for(
+        lambda: core.read_namespaced_pod("with-init", "default").status, lambda s: s.phase == "Running"
+    )
+    assert running.init_container_statuses[0].state.terminated.reason == "Completed"
+    services = server.dynamic_client().resources.get(
+        api_version="apiregistration.k8s.io/v1", kind="APIService"
+    )
+    services.create(
+        body={
+            "apiVersion": "apiregistration.k8s.io/v1",
+            "kind": "APIService",
+            "metadata": {"name": "v1beta1.metrics.k8s.io"},
+            "spec": {
+                "group": "metrics.k8s.io",
+                "version": "v1beta1",
+                "groupPriorityMinimum": 100,
+                "versionPriority": 100,
+                "service": {"name": "metrics-server", "namespace": "kube-system"},
+            },
+        }
+    )
+    status = wait_for(
+        lambda: services.get(name="v1beta1.metrics.k8s.io").status, lambda s: bool(s and s.conditions)
+    )
+    assert (status.conditions[0].type, status.conditions[0].status, status.conditions[0].reason) == (
+        "Available",
+        "True",
+        "Passed",
+    )
