@@ -124,3 +124,65 @@ def test_app_health_is_the_worst_resource_and_skips_ignored_ones(
     assert compare_app(port, "health-app", desired, destination_namespace=namespace).health == Health(
         HealthStatus.HEALTHY
     )
+
+
+APPLICATION_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "applications.argoproj.io"},
+    "spec": {
+        "group": "argoproj.io",
+        "scope": "Namespaced",
+        "names": {
+            "plural": "applications",
+            "singular": "application",
+            "kind": "Application",
+            "listKind": "ApplicationList",
+        },
+        "versions": [
+            {
+                "name": "v1alpha1",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {
+                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                },
+            }
+        ],
+    },
+}
+
+
+def test_child_application_health_is_read_from_its_status(kubesim_server: KubesimServer) -> None:
+    """App of apps: the parent sees each child Application's own health, written to its status."""
+    port = KubeClusterPort(kubesim_server.api_client(), cluster="kubesim")
+    port.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bosun"}}, field_manager="test")
+    port.apply(APPLICATION_CRD, field_manager="test")
+    port.refresh_discovery()
+    info = port.resource_for("argoproj.io/v1alpha1", "Application")
+    child = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "child", "namespace": "bosun"},
+        "spec": {"project": "default"},
+    }
+    port.apply(child, field_manager="bosun")
+    assert assess(port.get(info, "bosun", "child") or {}) == Health(
+        HealthStatus.PROGRESSING, "Waiting for the child application to report its health"
+    )
+    dynamic = kubesim_server.dynamic_client()
+    for reported in (
+        {"status": "Degraded", "message": "Deployment/web: exceeded its progress deadline"},
+        {"status": "Healthy", "message": None},  # merge patch: null removes the old message
+    ):
+        dynamic.request(
+            "PATCH",
+            "/apis/argoproj.io/v1alpha1/namespaces/bosun/applications/child/status",
+            body={"status": {"health": reported}},
+            content_type="application/merge-patch+json",
+        )
+        assert assess(port.get(info, "bosun", "child") or {}) == Health(
+            HealthStatus(str(reported["status"])), reported["message"] or ""
+        )
+    port.close()
