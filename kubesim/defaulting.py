@@ -5,7 +5,8 @@ k8s.io/kubernetes pkg/apis/*/v1/defaults.go, canonical quantities (kubesim/quant
 create-time work of some registries (Service cluster IP and node ports, Job selector, Namespace
 finalizer and name label, Secret `stringData` folded into `data`). Pass `old` on update so allocated
 values are kept. Custom resources and unknown kinds are left alone. A malformed quantity or base64
-Secret value raises a 400 `ApiError` like the real decoder. Call `release(rt, obj)` when a Service is
+Secret value, or a number/bool where the real types have strings (labels, annotations, ConfigMap
+data, env values), raises a 400 `ApiError` like the real decoder. Call `release(rt, obj)` when a Service is
 deleted so its cluster IP and node ports can be reused.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from kubesim.defaults import core, workloads
+from kubesim.defaults.decode import type_error
 from kubesim.defaults.services import Allocators, default_service
 from kubesim.errors import ApiError
 from kubesim.quantity import QuantityError
@@ -95,6 +97,13 @@ class Defaulter:
 
     def apply(self, rt: KindLike, obj: Obj, old: Obj | None = None) -> None:
         key = (rt.group, rt.kind)
+        version = getattr(rt, "version", "v1")
+        if not getattr(rt, "custom", False):
+            problem = type_error(rt.group, rt.kind, obj)
+            if problem is not None:
+                raise ApiError(
+                    400, f'{rt.kind} in version "{version}" cannot be handled as a {rt.kind}: {problem}'
+                )
         always = _ALWAYS_IN_STATUS.get(key)
         if always is not None and not getattr(rt, "custom", False):
             status = obj.get("status")
@@ -110,7 +119,6 @@ class Defaulter:
             if function is not None:
                 function(obj, old)
         except QuantityError as exc:
-            version = getattr(rt, "version", "v1")
             raise ApiError(
                 400, f'{rt.kind} in version "{version}" cannot be handled as a {rt.kind}: {exc}'
             ) from None

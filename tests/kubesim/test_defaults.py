@@ -447,3 +447,27 @@ def test_deleted_service_gives_its_cluster_ip_back_over_http(kubesim_server: Kub
     assert caught.value.status == 422 and "provided IP is already allocated" in caught.value.body
     core.delete_namespaced_service("first", "default")
     assert core.create_namespaced_service("default", body).spec.cluster_ip == "10.96.5.5"
+
+
+def test_numbers_where_strings_belong_are_decode_errors() -> None:
+    with pytest.raises(ApiError) as caught:
+        defaulted("apps/v1", "Deployment", fixture("deployment-unquoted-env-number-rejected.yaml"))
+    assert caught.value.code == 400
+    assert caught.value.message == (
+        'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go '
+        "struct field EnvVar.spec.template.spec.containers.env.value of type string"
+    )
+    with pytest.raises(ApiError) as caught:
+        defaulted("v1", "ConfigMap", {"metadata": {"name": "c", "labels": {"enabled": True}}})
+    assert caught.value.message.endswith(
+        "json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string"
+    )
+
+
+def test_unquoted_values_over_http_are_400(kubesim_server: KubesimServer) -> None:
+    config_maps = kubesim_server.dynamic_client().resources.get(api_version="v1", kind="ConfigMap")
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"replicas": 3}}
+    with pytest.raises(ApiException) as caught:  # the typed client would refuse it before sending
+        config_maps.create(body=body, namespace="default")
+    assert caught.value.status == 400
+    assert "cannot unmarshal number into Go struct field ConfigMap.data of type string" in caught.value.body
