@@ -471,3 +471,17 @@ def test_unquoted_values_over_http_are_400(kubesim_server: KubesimServer) -> Non
         config_maps.create(body=body, namespace="default")
     assert caught.value.status == 400
     assert "cannot unmarshal number into Go struct field ConfigMap.data of type string" in caught.value.body
+
+
+def test_quoted_numbers_are_decode_errors() -> None:
+    dep = fixture("deployment-healthy.yaml")
+    dep["spec"]["replicas"] = "3"
+    with pytest.raises(ApiError) as caught:
+        defaulted("apps/v1", "Deployment", dep)
+    assert caught.value.message.endswith(
+        "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"
+    )
+    service = {"metadata": {"name": "s"}, "spec": {"ports": [{"port": "80"}]}}
+    with pytest.raises(ApiError) as caught:
+        defaulted("v1", "Service", service)
+    assert "ServicePort.spec.ports.port of type int32" in caught.value.message
