@@ -184,7 +184,10 @@ class _Comparer:
             return status
         if target.info is None:
             status.status = SyncCode.OUT_OF_SYNC
-            status.message = f"kind {key.kind} is not served by the cluster yet (its CustomResourceDefinition may be part of this sync)"
+            status.message = (
+                f"{target.obj.get('apiVersion')} {key.kind} is not served by the cluster: its CustomResourceDefinition"
+                " is not installed yet (it may be part of this sync) or the apiVersion is wrong"
+            )
         elif live is None:
             status.status = SyncCode.OUT_OF_SYNC
             status.diff = unified_diff(
