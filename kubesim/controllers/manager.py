@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -94,12 +95,17 @@ class ControllerManager:
         self._timers: dict[Key, asyncio.TimerHandle] = {}
         self._dirty: set[Key] = set()
         self._started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
     def start(self) -> None:
         if self._started:
             return
         self._started = True
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
         self.api.add_listener(self.on_event)
         self._resync_existing()
 
@@ -116,13 +122,21 @@ class ControllerManager:
         return self._paused
 
     def pause(self) -> None:
+        """Stop writing status (safe to call from any thread)."""
+        self._on_loop(self._pause)
+
+    def resume(self) -> None:
+        """Reconcile what changed while paused; its delay starts now (safe from any thread)."""
+        self._on_loop(self._resume)
+
+    def _pause(self) -> None:
         self._paused = True
         for key, handle in list(self._timers.items()):
             handle.cancel()
             self._dirty.add(key)
         self._timers.clear()
 
-    def resume(self) -> None:
+    def _resume(self) -> None:
         self._paused = False
         dirty, self._dirty = self._dirty, set()
         for key in dirty:
@@ -165,12 +179,34 @@ class ControllerManager:
         if handle is not None:
             handle.cancel()
 
+    def _on_loop(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the server's event loop (waiting for it) when called from another thread."""
+        loop = self._loop
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if loop is None or current is loop or not loop.is_running():
+            fn()
+            return
+        done = threading.Event()
+
+        def call() -> None:
+            try:
+                fn()
+            finally:
+                done.set()
+
+        loop.call_soon_threadsafe(call)
+        done.wait(10)
+
     def _schedule(self, key: Key, after: float) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self._dirty.add(key)  # no loop: settle() finishes it
             return
+        self._loop = loop
         existing = self._timers.pop(key, None)
         if existing is not None:
             existing.cancel()

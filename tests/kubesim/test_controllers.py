@@ -348,3 +348,19 @@ def test_init_containers_and_api_services(server: KubesimServer) -> None:
         "True",
         "Passed",
     )
+
+
+def test_python_api_pauses_from_the_test_thread(server: KubesimServer) -> None:
+    assert server.running is not None
+    controllers = server.running.controllers
+    controllers.pause()
+    apps = client.AppsV1Api(server.api_client())
+    apps.create_namespaced_deployment("default", fixture("deployment-healthy.yaml"))
+    time.sleep(DELAY * 6)
+    assert apps.read_namespaced_deployment("healthy-web", "default").status.conditions is None
+    assert controllers.state()["paused"] is True
+    controllers.resume()
+    wait_for(
+        lambda: apps.read_namespaced_deployment("healthy-web", "default").status,
+        lambda s: bool(s and s.conditions),
+    )
