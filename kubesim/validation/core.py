@@ -7,7 +7,7 @@ import ipaddress
 from typing import Any
 
 from kubesim.validation.field_errors import Errors
-from kubesim.validation.names import config_key, dns1123_label, qualified_name, validate_labels
+from kubesim.validation.names import config_key, dns1123_label, port_name, qualified_name, validate_labels
 from kubesim.validation.pods import PROTOCOLS, validate_pod_spec, validate_port_number
 
 Obj = dict[str, Any]
@@ -55,12 +55,9 @@ def validate_service(errors: Errors, obj: Obj, old: Obj | None) -> None:
         target = port.get("targetPort")
         if isinstance(target, int) and not isinstance(target, bool):
             validate_port_number(errors, f"{path}.targetPort", target, required=False)
-        elif isinstance(target, str) and target and dns1123_label(target.lower()):
-            errors.invalid(
-                f"{path}.targetPort",
-                target,
-                "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
-            )
+        elif isinstance(target, str) and target:
+            for msg in port_name(target):
+                errors.invalid(f"{path}.targetPort", target, msg)
         node_port = port.get("nodePort")
         if node_port and kind == "ClusterIP":
             errors.forbidden(f"{path}.nodePort", "may not be used when `type` is 'ClusterIP'")

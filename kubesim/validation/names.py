@@ -171,3 +171,23 @@ def validate_object_meta(errors: Errors, metadata: Any, name_rule: str) -> None:
     for index, finalizer in enumerate(metadata.get("finalizers") or []):
         for msg in qualified_name(str(finalizer)):
             errors.invalid(f"metadata.finalizers[{index}]", finalizer, msg)
+
+
+_PORT_NAME_CHARS = re.compile("^[-a-z0-9]+$")
+_HAS_LETTER = re.compile("[a-z]")
+
+
+def port_name(value: str) -> list[str]:
+    """IsValidPortName: an IANA_SVC_NAME (RFC 6335)."""
+    errors = []
+    if len(value) > 15:
+        errors.append("must be no more than 15 characters")
+    if not _PORT_NAME_CHARS.match(value):
+        errors.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if "--" in value:
+        errors.append("must not contain consecutive hyphens")
+    if value and not _HAS_LETTER.search(value):
+        errors.append("must contain at least one letter (a-z)")
+    if value.startswith("-") or value.endswith("-"):
+        errors.append("must not begin or end with a hyphen")
+    return errors

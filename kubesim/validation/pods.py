@@ -6,7 +6,13 @@ from typing import Any
 
 from kubesim.quantity import QuantityError, parse
 from kubesim.validation.field_errors import Errors
-from kubesim.validation.names import dns1123_label, dns1123_subdomain, validate_annotations, validate_labels
+from kubesim.validation.names import (
+    dns1123_label,
+    dns1123_subdomain,
+    port_name,
+    validate_annotations,
+    validate_labels,
+)
 
 Obj = dict[str, Any]
 
@@ -120,11 +126,13 @@ def _validate_container(
         protocol = port.get("protocol")
         if protocol is not None and protocol not in PROTOCOLS:
             errors.not_supported(f"{port_path}.protocol", protocol, PROTOCOLS)
-        port_name = port.get("name")
-        if port_name:
-            if port_name in port_names:
-                errors.duplicate(f"{port_path}.name", port_name)
-            port_names.add(port_name)
+        name_of_port = port.get("name")
+        if name_of_port:
+            for msg in port_name(str(name_of_port)):
+                errors.invalid(f"{port_path}.name", name_of_port, msg)
+            if name_of_port in port_names:
+                errors.duplicate(f"{port_path}.name", name_of_port)
+            port_names.add(name_of_port)
     env_names = container.get("env") or []
     for index, env in enumerate(env_names):
         if isinstance(env, dict) and not env.get("name"):

@@ -341,3 +341,25 @@ def test_role_ref_change_over_http_needs_a_replace(kubesim_server: KubesimServer
     assert json.loads(caught.value.body)["details"]["causes"][0]["field"] == "roleRef"
     bindings.delete(name="readers", namespace="default")
     assert bindings.create(body=_binding("writer"), namespace="default").roleRef.name == "writer"
+
+
+def test_port_names_are_iana_service_names() -> None:
+    dep = fixture("deployment-healthy.yaml")
+    dep["spec"]["template"]["spec"]["containers"][0]["ports"] = [
+        {"containerPort": 80, "name": "http-metrics-port"}
+    ]
+    assert causes("apps/v1", "Deployment", dep) == [
+        (
+            "spec.template.spec.containers[0].ports[0].name",
+            'Invalid value: "http-metrics-port": must be no more than 15 characters',
+        )
+    ]
+    service = {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80, "targetPort": "HTTP"}]}}
+    assert causes("v1", "Service", service) == [
+        (
+            "spec.ports[0].targetPort",
+            'Invalid value: "HTTP": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+        )
+    ]
+    service["spec"]["ports"][0]["targetPort"] = "http"
+    assert causes("v1", "Service", service) == []
