@@ -127,3 +127,20 @@ class WebhookPayloadError(WebhookError):
 
 class WebhookTooLargeError(WebhookError):
     """The delivery's body exceeds the configured cap (HTTP 413)."""
+
+
+class ApiError(BosunError):
+    """The Bosun API refused a CLI request or could not be reached; `status` is the HTTP code (None
+    when there was no answer)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        app: str | None = None,
+        target: str | None = None,
+        hint: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        self.status = status
+        super().__init__(message, app=app, target=target, hint=hint)

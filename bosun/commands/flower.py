@@ -1,0 +1,67 @@
+"""`bosun flower`: Flower for Bosun's Celery app, behind HTTP basic auth from the settings.
+
+The user and password come from `BOSUN_FLOWER_USER` / `BOSUN_FLOWER_PASSWORD` and are handed to Flower
+in-process (never on a command line another user could read in `ps`). Without a password Flower is
+refused unless `--no-auth` is given explicitly. Celery's banner (which shows the broker) is suppressed
+and the broker URL is never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from gitops.errors import ConfigError
+from gitops.settings import Settings, get_settings
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    flower = sub.add_parser("flower", help="run Flower (Celery monitor) with basic auth")
+    flower.add_argument("--port", type=int, default=5555, help="port (default 5555)")
+    flower.add_argument("--address", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    flower.add_argument("--url-prefix", default="", help="serve under this path (behind a proxy)")
+    flower.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="run without authentication (only behind an authenticating proxy)",
+    )
+    flower.set_defaults(handler=run_flower)
+
+
+def basic_auth(settings: Settings, no_auth: bool) -> list[str]:
+    """Flower's `basic_auth` option value for these settings ([] only with --no-auth)."""
+    user = settings.flower_user
+    password = settings.flower_password.get_secret_value()
+    if no_auth:
+        return []
+    if not password:
+        raise ConfigError(
+            "refusing to start Flower without a password",
+            target="BOSUN_FLOWER_PASSWORD",
+            hint="set BOSUN_FLOWER_PASSWORD (and BOSUN_FLOWER_USER), or pass --no-auth explicitly",
+        )
+    if not user or ":" in user:
+        raise ConfigError(
+            "the Flower user must be non-empty and contain no ':'",
+            target="BOSUN_FLOWER_USER",
+            hint="set BOSUN_FLOWER_USER to a plain name such as admin",
+        )
+    return [f"{user}:{password}"]
+
+
+def run_flower(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    auth = basic_auth(settings, args.no_auth)
+    import flower.options  # noqa: F401  (defines Flower's tornado options)
+    from tornado.options import options
+
+    options.basic_auth = auth
+    if args.no_auth:
+        print("bosun flower: warning: running WITHOUT authentication (--no-auth)", flush=True)
+    argv = ["--quiet", "flower", f"--port={args.port}", f"--address={args.address}"]
+    if args.url_prefix:
+        argv.append(f"--url_prefix={args.url_prefix}")
+    from workers.celery_app import app
+
+    print(f"bosun flower: serving on http://{args.address}:{args.port}/{args.url_prefix}", flush=True)
+    code = app.start(argv)
+    return int(code or 0)
