@@ -359,7 +359,8 @@ def test_port_names_are_iana_service_names() -> None:
         (
             "spec.ports[0].targetPort",
             'Invalid value: "HTTP": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
-        )
+        ),
+        ("spec.ports[0].targetPort", 'Invalid value: "HTTP": must contain at least one letter (a-z)'),
     ]
     service["spec"]["ports"][0]["targetPort"] = "http"
     assert causes("v1", "Service", service) == []
