@@ -4,6 +4,7 @@ gives the URL, the kubeconfig path, configured `kubernetes` clients and the admi
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import subprocess
@@ -11,12 +12,15 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from kubesim.api import Api
 from kubesim.server import Running, ServerOptions, serve
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -29,6 +33,7 @@ class KubesimServer:
     running: Running | None = None
     _stop: Any = None
     process: subprocess.Popen[bytes] | None = None  # set in subprocess mode
+    _loop: Any = None  # the server's event loop, in thread mode
     _clients: list[Any] = field(default_factory=list)
 
     def api_client(self, token: str | None = None) -> Any:
@@ -57,6 +62,21 @@ class KubesimServer:
 
         faults = importlib.import_module("kubesim.middleware.faults")
         return faults.AdminClient(self.url, token=self.token)
+
+    def call(self, fn: Callable[[Api], T], timeout: float = 10.0) -> T:
+        """Run `fn(api)` on the server's event loop (thread mode): the safe way to use the in-process Api."""
+        if self.running is None or self._loop is None:
+            raise RuntimeError("call() needs a kubesim started in a thread (start_thread / kubesim_server)")
+        future = concurrent.futures.Future[T]()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(self.running.api))  # type: ignore[union-attr]
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(run)
+        return future.result(timeout)
 
     def stop(self) -> None:
         for client in self._clients:
@@ -106,7 +126,14 @@ def start_thread(directory: Path | None = None, timeout: float = 20.0, **options
         holder["loop"].call_soon_threadsafe(holder["stop"].set)
         thread.join(10)
 
-    return KubesimServer(running.url, opts.kubeconfig or directory / "kubeconfig", opts.token, running, stop)
+    return KubesimServer(
+        running.url,
+        opts.kubeconfig or directory / "kubeconfig",
+        opts.token,
+        running,
+        stop,
+        _loop=holder["loop"],
+    )
 
 
 def start_subprocess(directory: Path | None = None, timeout: float = 30.0, cpu: int | None = None,

@@ -13,7 +13,7 @@ import orjson
 from kubesim import crds
 from kubesim.api import Api
 from kubesim.errors import ApiError, bad_request
-from kubesim.http import discovery, printers, routing, table
+from kubesim.http import discovery, printers, protobuf, routing, table
 from kubesim.http.openapi import openapi_document
 from kubesim.http.watch import WatchRequest, stream
 from kubesim.resources import ResourceType
@@ -335,6 +335,8 @@ def _agent_manager(user_agent: str) -> str:
 
 
 def _json_body(raw: bytes, content_type: str) -> Obj:
+    if content_type == protobuf.PROTOBUF:
+        return protobuf.decode(raw)
     if content_type not in ("application/json", "", "*/*"):
         if content_type in ("application/yaml", "application/x-yaml"):
             import yaml

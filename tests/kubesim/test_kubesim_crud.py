@@ -224,3 +224,20 @@ def _deployment(name: str) -> client.V1Deployment:
             ),
         ),
     )
+
+
+def test_in_process_api_through_call(kubesim_server: KubesimServer) -> None:
+    def create(api: object) -> str:
+        from kubesim.api import Api
+
+        assert isinstance(api, Api)
+        rt = api.resolve("", "v1", "configmaps")
+        return str(
+            api.create(rt, "default", {"metadata": {"name": "inproc"}}, field_manager="test")["metadata"][
+                "uid"
+            ]
+        )
+
+    uid = kubesim_server.call(create)
+    v1 = client.CoreV1Api(kubesim_server.api_client())
+    assert v1.read_namespaced_config_map("inproc", "default").metadata.uid == uid

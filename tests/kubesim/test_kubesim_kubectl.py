@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -162,9 +163,41 @@ def test_custom_resource_printer_columns(kubectl: Kubectl) -> None:
     assert lines[1].split()[:2] == ["g1", "3"]
 
 
+def test_imperative_create_sends_protobuf(kubectl: Kubectl) -> None:
+    kubectl("create", "namespace", "made-by-kubectl")
+    kubectl(
+        "create", "configmap", "conf", "-n", "made-by-kubectl", "--from-literal=a=1", "--from-literal=b=2"
+    )
+    kubectl(
+        "create", "secret", "generic", "creds", "-n", "made-by-kubectl", "--from-literal=password=hunter2"
+    )
+    kubectl("create", "serviceaccount", "robot", "-n", "made-by-kubectl")
+    cm = json.loads(kubectl("get", "configmap", "conf", "-n", "made-by-kubectl", "-o", "json").stdout)
+    assert cm["data"] == {"a": "1", "b": "2"}
+    secret = json.loads(kubectl("get", "secret", "creds", "-n", "made-by-kubectl", "-o", "json").stdout)
+    assert secret["data"] == {"password": "aHVudGVyMg=="} and secret["type"] == "Opaque"
+    ns = json.loads(kubectl("get", "namespace", "made-by-kubectl", "-o", "json").stdout)
+    assert ns["status"]["phase"] == "Active"
+    assert kubectl("get", "serviceaccount", "robot", "-n", "made-by-kubectl").returncode == 0
+
+
 def test_get_namespaces_and_cluster_info(kubectl: Kubectl) -> None:
     names = [line.split()[0] for line in kubectl("get", "namespaces").stdout.splitlines()[1:]]
     assert {"default", "kube-system", "kube-public", "kube-node-lease"} <= set(names)
     assert "Server Version: v1.3" in kubectl("version").stdout
     resources = kubectl("api-resources").stdout
     assert "deployments" in resources and "customresourcedefinitions" in resources
+
+
+def test_get_watch_prints_new_objects(kubectl: Kubectl, kubesim_server: KubesimServer) -> None:
+    proc = subprocess.Popen([kubectl.binary, "get", "configmaps", "-w"], env=kubectl.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        time.sleep(1.0)
+        kubectl("create", "configmap", "watched", "--from-literal=a=b")
+        time.sleep(1.0)
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert ["watched", "1"] in [line[:2] for line in lines], (out, err)
