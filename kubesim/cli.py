@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from kubesim.server import ServerOptions, run
+from kubesim.server import Running, ServerOptions, run
 
 
 def parser() -> argparse.ArgumentParser:
@@ -61,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         watch_window=args.watch_window,
         bookmark_interval=args.bookmark_interval,
     )
+
+    def announce(running: Running) -> None:
+        print(f"kubesim: serving {running.url}, kubeconfig {running.kubeconfig}", file=sys.stderr, flush=True)
+
     try:
-        run(options)
+        run(options, on_ready=announce)
     except KeyboardInterrupt:
         pass
     return 0

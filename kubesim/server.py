@@ -142,6 +142,7 @@ async def serve(
     async def watch_stop() -> None:
         if stop is not None:
             await stop.wait()
+            api.store.close_watches()  # end open watch streams now rather than after the grace period
             server.should_exit = True
 
     tasks = [asyncio.ensure_future(announce()), asyncio.ensure_future(watch_stop())]
@@ -156,7 +157,7 @@ async def serve(
         sock.close()
 
 
-def run(options: ServerOptions) -> None:
+def run(options: ServerOptions, on_ready: Callable[[Running], None] | None = None) -> None:
     """Blocking entry point for the CLI: uvloop when available."""
     try:
         import uvloop
@@ -164,13 +165,13 @@ def run(options: ServerOptions) -> None:
         uvloop.install()
     except ImportError:
         pass
-    asyncio.run(_serve_until_signal(options))
+    asyncio.run(_serve_until_signal(options, on_ready))
 
 
-async def _serve_until_signal(options: ServerOptions) -> None:
+async def _serve_until_signal(options: ServerOptions, on_ready: Callable[[Running], None] | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    await serve(options, stop=stop)
+    await serve(options, on_ready=on_ready, stop=stop)
