@@ -10,10 +10,22 @@ from kubesim.defaults.pods import default_claim_spec, default_pod_spec
 Obj = dict[str, Any]
 
 
+def drop_null_timestamp(template: Any) -> None:
+    """A zero `creationTimestamp` (`null` in generated manifests) is omitted by 1.33+ servers."""
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    if (
+        isinstance(metadata, dict)
+        and "creationTimestamp" in metadata
+        and metadata["creationTimestamp"] is None
+    ):
+        del metadata["creationTimestamp"]
+
+
 def _template_spec(obj: Obj, path: str = "spec.template") -> None:
     spec = obj.setdefault("spec", {})
     template = spec.get("template")
     if isinstance(template, dict):
+        drop_null_timestamp(template)
         default_pod_spec(template.setdefault("spec", {}), f"{path}.spec")
 
 
@@ -70,6 +82,7 @@ def default_stateful_set(obj: Obj, old: Obj | None) -> None:
     for index, claim in enumerate(spec.get("volumeClaimTemplates") or []):
         if not isinstance(claim, dict):
             continue
+        drop_null_timestamp(claim)
         default_claim_spec(claim.setdefault("spec", {}), f"spec.volumeClaimTemplates[{index}].spec")
         claim.setdefault("status", {}).setdefault("phase", "Pending")
     _template_spec(obj)
@@ -139,11 +152,14 @@ def default_cron_job(obj: Obj, old: Obj | None) -> None:
     spec.setdefault("failedJobsHistoryLimit", 1)
     job_spec = spec.get("jobTemplate", {}).get("spec") if isinstance(spec.get("jobTemplate"), dict) else None
     template = job_spec.get("template") if isinstance(job_spec, dict) else None
+    drop_null_timestamp(spec.get("jobTemplate"))
     if isinstance(template, dict):
+        drop_null_timestamp(template)
         default_pod_spec(template.setdefault("spec", {}), "spec.jobTemplate.spec.template.spec")
 
 
 def default_pod_template(obj: Obj, old: Obj | None) -> None:
     template = obj.get("template")
     if isinstance(template, dict):
+        drop_null_timestamp(template)
         default_pod_spec(template.setdefault("spec", {}), "template.spec")

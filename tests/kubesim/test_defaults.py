@@ -485,3 +485,11 @@ def test_quoted_numbers_are_decode_errors() -> None:
     with pytest.raises(ApiError) as caught:
         defaulted("v1", "Service", service)
     assert "ServicePort.spec.ports.port of type int32" in caught.value.message
+
+
+def test_null_creation_timestamp_in_templates_is_omitted() -> None:
+    dep = fixture("deployment-healthy.yaml")
+    dep["spec"]["template"]["metadata"]["creationTimestamp"] = (
+        None  # as `kubectl create --dry-run -o yaml` writes
+    )
+    assert "creationTimestamp" not in defaulted("apps/v1", "Deployment", dep)["spec"]["template"]["metadata"]
