@@ -9,6 +9,10 @@ and the broker URL is never printed.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import re
+from typing import Any
 
 from gitops.errors import ConfigError
 from gitops.settings import Settings, get_settings
@@ -48,6 +52,30 @@ def basic_auth(settings: Settings, no_auth: bool) -> list[str]:
     return [f"{user}:{password}"]
 
 
+BROKER_URL = re.compile(r"\b(?:rediss?|sentinel|amqps?|sqs)://[^\s'\"<>]+", re.IGNORECASE)
+
+
+def redact_broker_urls(text: str) -> str:
+    """`text` with every broker URL replaced by `<broker>` (even masked ones show hosts and ports)."""
+    return BROKER_URL.sub("<broker>", text)
+
+
+def install_log_redaction() -> None:
+    """Make every log record of this process redact broker URLs when formatted (kombu and Flower log
+    "Connected to redis://..." on their own loggers, so a record factory is the one place to catch it)."""
+    factory = logging.getLogRecordFactory()
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        message = record.getMessage()
+        redacted = redact_broker_urls(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return record
+
+    logging.setLogRecordFactory(redacting_factory)
+
+
 def run_flower(args: argparse.Namespace) -> int:
     settings = get_settings()
     auth = basic_auth(settings, args.no_auth)
@@ -55,7 +83,9 @@ def run_flower(args: argparse.Namespace) -> int:
     from tornado.options import options
 
     options.basic_auth = auth
+    install_log_redaction()
     if args.no_auth:
+        os.environ["FLOWER_UNAUTHENTICATED_API"] = "true"  # Flower closes its API without any auth
         print("bosun flower: warning: running WITHOUT authentication (--no-auth)", flush=True)
     argv = ["--quiet", "flower", f"--port={args.port}", f"--address={args.address}"]
     if args.url_prefix:

@@ -87,7 +87,7 @@ class CliStack:
             "BOSUN_NAMESPACE": "bosun", "BOSUN_KUBECONFIG": str(kubeconfig),
             "BOSUN_API_READ_TOKEN": READ_TOKEN, "BOSUN_API_WRITE_TOKEN": WRITE_TOKEN,
             "BOSUN_API_URL": self.api_url, "BOSUN_API_TOKEN": WRITE_TOKEN,
-            "BOSUN_LOCK_TTL_SECONDS": "3", "BOSUN_SYNC_STEP_COUNTDOWN_SECONDS": "0.2",
+            "BOSUN_LOCK_TTL_SECONDS": "3", "BOSUN_SYNC_STEP_COUNTDOWN_SECONDS": "0.2", "BOSUN_REFRESH_JITTER_SECONDS": "0",
             "BOSUN_FLOWER_PASSWORD": FLOWER_PASSWORD, "BOSUN_FLOWER_USER": "ops",
             "BOSUN_GIT_CACHE_DIR": str(tmp / "git-cache"), "XDG_CACHE_HOME": str(tmp / "cache"),
         }  # fmt: skip
