@@ -37,8 +37,11 @@ class WatchRequest:
             parse_field_selector(params.get("fieldSelector"), rt.field_labels),
         )
         rv = params.get("resourceVersion") or ""
+        # WatchList (client-go's reflector, kubectl wait / rollout status): the current state as ADDED events,
+        # then a BOOKMARK annotated k8s.io/initial-events-end, then changes
+        self.send_initial = params.get("sendInitialEvents") in ("true", "1")
         try:
-            self.since = int(rv) if rv not in ("", "0") else None
+            self.since = int(rv) if rv not in ("", "0") and not self.send_initial else None
         except ValueError:
             raise bad_request(f'invalid resource version "{rv}"') from None
         try:
@@ -84,12 +87,11 @@ class WatchRequest:
             )
         return orjson.dumps({"type": event_type, "object": shown}) + b"\n"
 
-    def bookmark(self) -> bytes:
-        obj = {
-            "kind": self.rt.kind,
-            "apiVersion": self.rt.api_version,
-            "metadata": {"resourceVersion": str(self.api.store.rv)},
-        }
+    def bookmark(self, initial_events_end: bool = False) -> bytes:
+        metadata: Obj = {"resourceVersion": str(self.api.store.rv)}
+        if initial_events_end:
+            metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
+        obj = {"kind": self.rt.kind, "apiVersion": self.rt.api_version, "metadata": metadata}
         return orjson.dumps({"type": "BOOKMARK", "object": obj}) + b"\n"
 
 
@@ -124,6 +126,8 @@ async def stream(
             seen = req.translate(event)
             if seen:
                 initial.append(req.line(*seen))
+    if req.send_initial:
+        initial.append(req.bookmark(initial_events_end=True))
     if expired is None:
         store.subscribe(sub)
     await send({"type": "http.response.start", "status": 200, "headers": headers})

@@ -201,3 +201,11 @@ def test_get_watch_prints_new_objects(kubectl: Kubectl, kubesim_server: KubesimS
         out, err = proc.communicate(timeout=10)
     lines = [line.split() for line in out.splitlines() if line.strip()]
     assert ["watched", "1"] in [line[:2] for line in lines], (out, err)
+
+
+def test_rollout_status_and_wait_use_watch_list(kubectl: Kubectl) -> None:
+    kubectl("apply", "-f", "-", stdin=MANIFEST)
+    status = kubectl("rollout", "status", "deployment/shop", "--timeout=30s")
+    assert 'deployment "shop" successfully rolled out' in status.stdout
+    waited = kubectl("wait", "--for=condition=Available", "deployment/shop", "--timeout=30s")
+    assert "condition met" in waited.stdout

@@ -176,3 +176,17 @@ def test_watch_all_namespaces_and_cluster_scoped(kubesim_server: KubesimServer) 
     cm_events = [e["object"].metadata.name for e in watch.Watch().stream(
         v1.list_config_map_for_all_namespaces, resource_version=start, timeout_seconds=1)]  # fmt: skip
     assert cm_events == ["x"]
+
+
+def test_watch_list_sends_initial_events_then_end_bookmark(kubesim_server: KubesimServer) -> None:
+    v1 = client.CoreV1Api(kubesim_server.api_client())
+    v1.create_namespaced_config_map("default", _cm("one"))
+    v1.create_namespaced_config_map("default", _cm("two"))
+    params = {"watch": "true", "sendInitialEvents": "true", "resourceVersionMatch": "NotOlderThan",
+              "allowWatchBookmarks": "true", "timeoutSeconds": "1"}  # fmt: skip
+    with httpx.stream("GET", kubesim_server.url + "/api/v1/namespaces/default/configmaps", params=params,
+                      timeout=10) as response:  # fmt: skip
+        events = [json.loads(line) for line in response.iter_lines() if line]
+    assert [(e["type"], e["object"]["metadata"].get("name")) for e in events[:3]] == [
+        ("ADDED", "one"), ("ADDED", "two"), ("BOOKMARK", None)]  # fmt: skip
+    assert events[2]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
