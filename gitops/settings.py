@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     )
     field_manager: str = Field("bosun", description="Field manager name for server-side apply")
     tracking_annotation: str = Field("bosun.dev/tracking-id", description="Annotation that records ownership")
+    cluster_qps: float = Field(
+        50.0, gt=0, description="Requests per second one worker process sends to one cluster"
+    )
+    cluster_burst: int = Field(100, ge=1, description="Requests one worker may send to a cluster in a burst")
 
     # Scheduling
     refresh_interval_seconds: int = Field(120, gt=0, description="Refresh period of every app")

@@ -1,0 +1,100 @@
+"""One ClusterPort per registered cluster per worker process, rate-limited, rebuilt on change.
+
+`ClusterPorts(settings, list_secrets, in_cluster)` keeps the catalog for `catalog_ttl` seconds (one
+LIST of cluster Secrets per interval, not per refresh), builds each cluster's port once with
+`KubeClusterPort.connect(..., qps=settings.cluster_qps, burst=settings.cluster_burst)`, and replaces
+it when its Secret's content changes (the old one is closed). The in-cluster destination uses the
+port `in_cluster()` builds from the management cluster's own configuration.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from gitops.cluster.connection import ClusterConnection
+from gitops.cluster.port import ClusterPort
+from gitops.clusters.catalog import ClusterCatalog
+from gitops.clusters.secrets import ClusterRecord
+from gitops.settings import Settings
+
+SecretLister = Callable[[], Iterable[Mapping[str, Any]]]
+PortFactory = Callable[[ClusterConnection, Settings], ClusterPort]
+
+
+def kube_port(connection: ClusterConnection, settings: Settings) -> ClusterPort:
+    from gitops.cluster.kube import KubeClusterPort
+
+    return KubeClusterPort.connect(
+        connection,
+        field_manager=settings.field_manager,
+        qps=settings.cluster_qps,
+        burst=settings.cluster_burst,
+    )
+
+
+class ClusterPorts:
+    def __init__(
+        self,
+        settings: Settings,
+        list_secrets: SecretLister,
+        in_cluster: Callable[[], ClusterPort],
+        *,
+        port_factory: PortFactory = kube_port,
+        catalog_ttl: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self._list_secrets = list_secrets
+        self._in_cluster_factory = in_cluster
+        self._port_factory = port_factory
+        self._ttl = catalog_ttl
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._catalog: ClusterCatalog | None = None
+        self._loaded_at = 0.0
+        self._ports: dict[str, tuple[str, ClusterPort]] = {}
+
+    def catalog(self, *, fresh: bool = False) -> ClusterCatalog:
+        with self._lock:
+            now = self._clock()
+            if fresh or self._catalog is None or now - self._loaded_at >= self._ttl:
+                self._catalog = ClusterCatalog.from_secrets(self._list_secrets())
+                self._loaded_at = now
+            return self._catalog
+
+    def port(self, record: ClusterRecord) -> ClusterPort:
+        """The port of a cluster; rebuilt when its Secret changed since the port was made."""
+        with self._lock:
+            held = self._ports.get(record.name)
+            if held is not None and held[0] == record.digest:
+                return held[1]
+            if held is not None:
+                _close(held[1])
+            if record.connection is None:
+                port = self._in_cluster_factory()
+            else:
+                port = self._port_factory(record.connection, self.settings)
+            self._ports[record.name] = (record.digest, port)
+            return port
+
+    def resolve(
+        self, destination: Mapping[str, Any], app: str | None = None
+    ) -> tuple[ClusterRecord, ClusterPort]:
+        """The cluster record and port for an app's destination (SpecError when unknown)."""
+        record = self.catalog().resolve(destination, app)
+        return record, self.port(record)
+
+    def close(self) -> None:
+        with self._lock:
+            ports, self._ports = [p for _, p in self._ports.values()], {}
+        for port in ports:
+            _close(port)
+
+
+def _close(port: object) -> None:
+    close = getattr(port, "close", None)
+    if callable(close):
+        close()
