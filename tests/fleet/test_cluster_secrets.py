@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -147,7 +147,7 @@ def test_one_port_per_cluster_with_limits_rebuilt_when_the_secret_changes() -> N
     ports = ClusterPorts(
         Settings(cluster_qps=7, cluster_burst=9),
         lambda: secrets,
-        lambda: FakePort("in-cluster"),
+        lambda: cast(Any, FakePort("in-cluster")),
         port_factory=factory,
         catalog_ttl=10,
         clock=lambda: now[0],
@@ -158,6 +158,6 @@ def test_one_port_per_cluster_with_limits_rebuilt_when_the_secret_changes() -> N
     secrets[0] = secret("dev", "https://dev", {"bearerToken": "rotated"})
     assert ports.resolve({"name": "dev"})[1] is first  # catalog cached for the TTL
     now[0] = 11
-    _, second = ports.resolve({"name": "dev"})
-    assert second is not first and first.closed and second.label == "rotated"
-    assert ports.resolve({"name": "in-cluster"})[1].label == "in-cluster"
+    second: Any = ports.resolve({"name": "dev"})[1]
+    assert second is not first and cast(Any, first).closed and second.label == "rotated"
+    assert cast(Any, ports.resolve({"name": "in-cluster"})[1]).label == "in-cluster"
