@@ -8,15 +8,21 @@ tests prove the CLI -> API -> queue -> worker -> status path, the engine has its
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import httpx
+
+from bosun.cli import main
+from gitops.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
 READ_TOKEN = "cli-read-token-5f1c"
@@ -28,6 +34,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _stdin(text: str | None) -> Iterator[None]:
+    saved = sys.stdin
+    sys.stdin = io.StringIO(text or "")
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 class BosunProcess:
@@ -110,9 +126,31 @@ class CliStack:
         return proc
 
     def bosun(
+        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `bosun ARGS` in this process (`bosun.cli.main`, real HTTP to the stack's server) with the
+        stack's environment; exit code, stdout and stderr kept apart as for a process."""
+        out, err = io.StringIO(), io.StringIO()
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(self.env | (env or {}))
+        get_settings.cache_clear()
+        try:
+            with redirect_stdout(out), redirect_stderr(err), _stdin(stdin):
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:  # argparse usage errors
+                    code = int(exc.code or 0)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            get_settings.cache_clear()
+        return subprocess.CompletedProcess(["bosun", *args], code, out.getvalue(), err.getvalue())
+
+    def bosun_process(
         self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 120
     ) -> subprocess.CompletedProcess[str]:
-        """Run `bosun ARGS` to completion (real process; exit code, stdout and stderr kept apart)."""
+        """Run `bosun ARGS` to completion as its own process (`python -m bosun.cli`)."""
         return subprocess.run(
             [sys.executable, "-m", "bosun.cli", *args], env=self.env | (env or {}), cwd=REPO,
             capture_output=True, text=True, timeout=timeout, input=stdin,

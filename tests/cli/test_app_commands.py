@@ -93,7 +93,7 @@ def test_create_refuses_bad_input_and_changes_nothing(stack: CliStack, tmp_path:
 
     not_app = stack.bosun("app", "create", "-f", str(FIXTURES / "configmap-not-an-application.yaml"))
     assert_clean_error(not_app, "configmap-not-an-application.yaml", "'ConfigMap', not an Application")
-    malformed = stack.bosun("app", "create", "-f", str(FIXTURES / "application-malformed-yaml.yaml"))
+    malformed = stack.bosun_process("app", "create", "-f", str(FIXTURES / "application-malformed-yaml.yaml"))
     assert_clean_error(malformed, "application-malformed-yaml.yaml", "not valid YAML")
     missing = stack.bosun("app", "create", "-f", str(tmp_path / "nope.yaml"))
     assert_clean_error(missing, "nope.yaml", "cannot read")
@@ -109,14 +109,14 @@ def test_create_refuses_bad_input_and_changes_nothing(stack: CliStack, tmp_path:
 
 def test_stdin_create_of_several_documents(stack: CliStack, tmp_path: Path) -> None:
     docs = [yaml.safe_load(app_file(tmp_path, n).read_text()) for n in ("multi-a", "multi-b")]
-    done = stack.bosun("app", "create", "-f", "-", stdin=yaml.safe_dump_all(docs))
+    done = stack.bosun_process("app", "create", "-f", "-", stdin=yaml.safe_dump_all(docs))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["application 'multi-a' created", "application 'multi-b' created"]
 
 
 def test_sync_shows_progress_and_succeeds(stack: CliStack, tmp_path: Path) -> None:
     create(stack, tmp_path, "shop", **{"probe/steps": "3", "probe/sleep": "0.6"})
-    done = stack.bosun("app", "sync", "shop", "--prune", "--timeout", "60")
+    done = stack.bosun_process("app", "sync", "shop", "--prune", "--timeout", "60")
     assert done.returncode == 0, done.stderr
     assert "application 'shop': sync requested" in done.stderr
     assert "operation Running (step 1)" in done.stderr or "operation Running (step 2)" in done.stderr
@@ -189,7 +189,7 @@ def test_delete_with_and_without_cascade(stack: CliStack, tmp_path: Path) -> Non
 
 
 def test_auth_and_connection_errors_are_one_clear_line(stack: CliStack) -> None:
-    wrong = stack.bosun("app", "list", env={"BOSUN_API_TOKEN": "not-the-token"})
+    wrong = stack.bosun_process("app", "list", env={"BOSUN_API_TOKEN": "not-the-token"})
     assert_clean_error(wrong, "refused the token (401)", "set BOSUN_API_TOKEN")
     assert "not-the-token" not in wrong.stderr
     unset = stack.bosun("app", "list", env={"BOSUN_API_TOKEN": ""})
@@ -198,7 +198,7 @@ def test_auth_and_connection_errors_are_one_clear_line(stack: CliStack) -> None:
     assert_clean_error(read_only, "403", "write token")
     assert stack.bosun("app", "list", env={"BOSUN_API_TOKEN": READ_TOKEN}).returncode == 0
     url = f"http://127.0.0.1:{free_port()}"
-    down = stack.bosun("app", "get", "web", env={"BOSUN_API_URL": url})
+    down = stack.bosun_process("app", "get", "web", env={"BOSUN_API_URL": url})
     assert_clean_error(down, f"is `bosun server` running at {url}?", "app 'web'")
     with_userinfo = stack.bosun(
         "app", "list", env={"BOSUN_API_URL": f"http://user:s3cret@127.0.0.1:{free_port()}"}

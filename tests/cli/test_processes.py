@@ -93,7 +93,9 @@ def test_flower_with_basic_auth_lists_workers_and_bosun_tasks(stack: CliStack, t
 
 
 def test_flower_refuses_to_start_without_a_password(stack: CliStack) -> None:
-    done = stack.bosun("flower", "--port", str(free_port()), env={"BOSUN_FLOWER_PASSWORD": ""}, timeout=60)
+    done = stack.bosun_process(
+        "flower", "--port", str(free_port()), env={"BOSUN_FLOWER_PASSWORD": ""}, timeout=60
+    )
     assert done.returncode == 1
     assert done.stderr.strip() == (
         "bosun: BOSUN_FLOWER_PASSWORD: refusing to start Flower without a password "
@@ -114,14 +116,14 @@ def test_flower_no_auth_must_be_explicit(stack: CliStack) -> None:
 
 
 def test_launchers_refuse_bad_options(stack: CliStack, tmp_path: Path) -> None:
-    done = stack.bosun("worker", "--queues", "refresh,bogus")
+    done = stack.bosun_process("worker", "--queues", "refresh,bogus")
     assert done.returncode == 1
     assert done.stderr.strip() == (
         "bosun: bosun worker --queues: unknown queue(s) bogus (use a comma-separated subset of: refresh, sync)"
     )
     blocked = tmp_path / "file"
     blocked.write_text("")
-    beat = stack.bosun("beat", "--schedule-file", str(blocked / "beat-schedule"))
+    beat = stack.bosun_process("beat", "--schedule-file", str(blocked / "beat-schedule"))
     assert beat.returncode == 1 and "cannot create the directory of the beat schedule file" in beat.stderr
     assert "Traceback" not in done.stderr + beat.stderr
 
