@@ -231,6 +231,28 @@ BUILTINS: tuple[ResourceType, ...] = (
         cats=["api-extensions"],
         subs=["status"],
     ),
+    _rt("", "v1", "PodTemplate", "podtemplates"),
+    _rt("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
+    _rt("events.k8s.io", "v1", "Event", "events", short=["ev"]),
+    _rt("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, short=["pc"]),
+    _rt("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False),
+    _rt("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
+    _rt(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
+        False,
+        cats=["api-extensions"],
+    ),
+    _rt(
+        "admissionregistration.k8s.io",
+        "v1",
+        "MutatingWebhookConfiguration",
+        "mutatingwebhookconfigurations",
+        False,
+        cats=["api-extensions"],
+    ),
 )
 
 NAMESPACES = BUILTINS[0]
