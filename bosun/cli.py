@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bosun import __doc__ as package_doc
 from bosun.client import BosunClient
-from bosun.commands import apps, flower, processes
+from bosun.commands import apps, cluster, flower, processes, proj
 from gitops.errors import BosunError
 from gitops.settings import get_settings
 
@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     processes.add_parsers(sub)
     flower.add_parsers(sub)
     apps.add_parsers(sub)
+    cluster.add_parsers(sub)
+    proj.add_parsers(sub)
     return parser
 
 
