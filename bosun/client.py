@@ -86,6 +86,14 @@ class BosunClient:
                 hint="set BOSUN_API_TOKEN to the write token",
                 status=status,
             )
+        if status == 404 and detail == "Not Found":  # FastAPI's answer for a route it does not have
+            request = response.request
+            return ApiError(
+                f"the API at {where} has no endpoint {request.method} {request.url.path}",
+                app=app,
+                hint="this `bosun server` is older than the CLI; upgrade it",
+                status=status,
+            )
         if status == 404:
             return ApiError(detail, app=app if app and app not in detail else None, status=status,
                             hint="`bosun app list` shows the existing applications" if app else None)  # fmt: skip

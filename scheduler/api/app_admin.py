@@ -7,6 +7,8 @@
   makes sure the resources finalizer is present so the app's resources are deleted with it; without
   cascade the finalizer is removed first and the resources stay. A refresh is queued so a worker
   handles the deletion.
+
+The router also carries `POST .../{name}/rollback` from scheduler.api.app_rollback.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from gitops.errors import ClusterError, SpecError
 from gitops.model.application import ApplicationSyncSpec
 from gitops.source.spec import parse_application
+from scheduler.api import app_rollback
 from scheduler.api.auth import require_write
 from scheduler.api.state import ServerState
 from workers.enqueue import request_refresh
 
 router = APIRouter(prefix="/api/v1")
+router.include_router(app_rollback.router)  # served with these routes (one include in app.py)
 Obj = dict[str, Any]
 API_VERSION = "argoproj.io/v1alpha1"
 FINALIZERS = ("resources-finalizer.argocd.argoproj.io", "resources-finalizer.argocd.argoproj.io/background")

@@ -13,6 +13,7 @@ from controlplane.conftest import (
 )
 from controlplane.kube import install_crds
 
+from gitops.registry import ApplicationRegistry
 from kubesim.testing import start_thread
 
 from .stack import CliStack
@@ -26,6 +27,7 @@ def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -
     try:
         install_crds(kubesim.kubeconfig)
         built = CliStack(redis_server.url, f"cli{uuid.uuid4().hex[:8]}", kubesim.kubeconfig, tmp)
+        built.registry = ApplicationRegistry(kubesim.api_client(), "bosun")
         built.server()
         built.worker("cli-w1")
         yield built

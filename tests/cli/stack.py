@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from bosun.cli import main
+from gitops.registry import ApplicationRegistry
 from gitops.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,6 +109,7 @@ class CliStack:
             "BOSUN_GIT_CACHE_DIR": str(tmp / "git-cache"), "XDG_CACHE_HOME": str(tmp / "cache"),
         }  # fmt: skip
         self.processes: list[BosunProcess] = []
+        self.registry: ApplicationRegistry | None = None  # set by the fixture (kubesim's Applications)
 
     def start(self, args: list[str], log_name: str, env: dict[str, str] | None = None) -> BosunProcess:
         proc = BosunProcess(args, env or self.env, self.tmp / f"{log_name}.log")

@@ -12,6 +12,8 @@ import pytest
 import redis
 import yaml
 
+from gitops.registry import durable_fence
+
 from .stack import READ_TOKEN, WRITE_TOKEN, CliStack, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cli-apps")]
@@ -205,3 +207,53 @@ def test_auth_and_connection_errors_are_one_clear_line(stack: CliStack) -> None:
     )
     assert_clean_error(with_userinfo, "bosun server")
     assert "s3cret" not in with_userinfo.stderr
+
+
+def seed_history(stack: CliStack, name: str, revisions: list[str], automated: bool = False) -> None:
+    """Record past deployments on the Application, as finished syncs would have."""
+    assert stack.registry is not None
+    current = stack.registry.application(name)
+    assert current is not None
+    history = [
+        {"id": i, "revision": rev, "deployedAt": f"2026-11-2{i}T10:00:00Z",
+         "source": {"repoURL": "https://git.example.invalid/acme/guestbook.git", "path": "guestbook",
+                    "targetRevision": "HEAD"},
+         "initiatedBy": {"username": "ci"}}
+        for i, rev in enumerate(revisions)
+    ]  # fmt: skip
+    status = {**(current.get("status") or {}), "history": history}
+    status.pop("bosun", None)
+    stack.registry.write_status(name, status, fence=durable_fence(current) + 1000)
+    if automated:
+        stack.registry.patch(name, {"spec": {"syncPolicy": {"automated": {"prune": True}}}})
+
+
+def test_history_and_rollback(stack: CliStack, tmp_path: Path) -> None:
+    create(stack, tmp_path, "rolly", **{"probe/steps": "2"})
+    assert stack.bosun("app", "wait", "rolly", "--sync", "--timeout", "30").returncode == 0
+    seed_history(stack, "rolly", ["a" * 40, "b" * 40])
+
+    table = stack.bosun("app", "history", "rolly")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["ID", "DEPLOYED", "REVISION", "TARGET", "BY"]
+    assert lines[1].split() == ["0", "2026-11-20T10:00:00Z", "aaaaaaaa", "HEAD", "ci"]
+    assert [h["id"] for h in json.loads(stack.bosun("app", "history", "rolly", "-o", "json").stdout)] == [
+        0,
+        1,
+    ]
+
+    unknown = stack.bosun("app", "rollback", "rolly", "7")
+    assert_clean_error(unknown, "'rolly'", "no history entry with id 7", "0, 1")
+    done = stack.bosun("app", "rollback", "rolly", "--timeout", "60")  # default: the previous entry (0)
+    assert done.returncode == 0, done.stderr
+    assert "rollback to history id 0 requested" in done.stderr
+    events = json.loads(stack.bosun("app", "events", "rolly", "-o", "json").stdout)
+    assert any(e["kind"] == "rollback-requested" and "a" * 40 in e["message"] for e in events)
+    assert any(e["kind"] == "sync-step" and "Succeeded" in e["message"] for e in events)
+
+    create(stack, tmp_path, "auto-rolly")
+    assert stack.bosun("app", "wait", "auto-rolly", "--sync", "--timeout", "30").returncode == 0
+    seed_history(stack, "auto-rolly", ["c" * 40, "d" * 40], automated=True)
+    refused = stack.bosun("app", "rollback", "auto-rolly", "0")
+    assert_clean_error(refused, "'auto-rolly'", "rollback refused while automated sync is enabled")
