@@ -579,7 +579,7 @@ class Api:
             )
 
     def _prepare_update(self, rt: ResourceType, old: Obj, obj: Obj, subresource: str | None) -> Obj:
-        if subresource in ("status", "scale"):
+        if subresource in ("status", "scale", "finalize"):
             new = meta.clone(old)
             new["apiVersion"] = rt.api_version
             if subresource == "status":
@@ -587,6 +587,10 @@ class Api:
                     new["status"] = obj["status"]
                 else:
                     new.pop("status", None)
+            elif subresource == "finalize":  # namespaces: only spec.finalizers changes
+                new.setdefault("spec", {})["finalizers"] = list(
+                    (obj.get("spec") or {}).get("finalizers") or []
+                )
             else:
                 new.setdefault("spec", {})["replicas"] = obj["spec"]["replicas"]
         else:

@@ -17,6 +17,7 @@ Obj = dict[str, Any]
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 POLICIES = ("Foreground", "Background", "Orphan")
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 
 
 def delete(
@@ -32,6 +33,13 @@ def delete(
 ) -> Obj:
     """DELETE one object: the response body kube-apiserver sends (the object, or a Status Success)."""
     obj = api.read(rt, namespace, name)
+    if rt.storage_key == NAMESPACES.storage_key and name in IMMORTAL_NAMESPACES:
+        raise ApiError(
+            403,
+            f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+            reason="Forbidden",
+            details={"name": name, "kind": "namespaces"},
+        )
     _check_preconditions(rt, obj, preconditions or {})
     policy = propagation_policy or "Background"
     if policy not in POLICIES:

@@ -183,3 +183,27 @@ def test_unknown_propagation_policy_is_rejected(kubesim_server: KubesimServer) -
     with pytest.raises(ApiException) as err:
         v1.delete_namespaced_config_map("x", "default", propagation_policy="Sometimes")
     assert err.value.status == 422
+
+
+def test_system_namespaces_may_not_be_deleted(kubesim_server: KubesimServer) -> None:
+    v1 = client.CoreV1Api(kubesim_server.api_client())
+    for name in ("default", "kube-system", "kube-public"):
+        with pytest.raises(ApiException) as err:
+            v1.delete_namespace(name)
+        assert err.value.status == 403
+        assert (
+            json.loads(err.value.body)["message"]
+            == f'namespaces "{name}" is forbidden: this namespace may not be deleted'
+        )
+
+
+def test_namespace_finalize_subresource(kubesim_server: KubesimServer) -> None:
+    v1 = client.CoreV1Api(kubesim_server.api_client())
+    v1.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="fin")))
+    v1.create_namespaced_config_map("fin", _cm("held", ["example.com/hold"]))
+    v1.delete_namespace("fin")
+    ns = v1.read_namespace("fin")
+    assert ns.spec.finalizers == ["kubernetes"]
+    ns.spec.finalizers = []
+    v1.replace_namespace_finalize("fin", ns)
+    eventually(lambda: not _exists(lambda: v1.read_namespace("fin")))
