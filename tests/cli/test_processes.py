@@ -7,6 +7,7 @@ neither its answers nor its log show the broker URL, the Redis password or a tok
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from controlplane.kube import kubectl
 
-from .stack import FLOWER_PASSWORD, READ_TOKEN, WRITE_TOKEN, CliStack, free_port
+from .stack import FLOWER_PASSWORD, READ_TOKEN, REPO, WRITE_TOKEN, CliStack, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cli-processes")]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -51,6 +53,8 @@ def test_flower_with_basic_auth_lists_workers_and_bosun_tasks(stack: CliStack, t
     auth = ("ops", FLOWER_PASSWORD)
 
     assert httpx.get(f"{base}/api/workers").status_code == 401
+    assert httpx.get(f"{base}/").status_code == 401
+    assert httpx.get(f"{base}/healthcheck").text == "OK"  # open for probes, reveals nothing
     assert httpx.get(f"{base}/api/tasks", auth=("ops", "wrong")).status_code == 401
     assert httpx.get(f"{base}/", auth=("admin", FLOWER_PASSWORD)).status_code == 401
 
@@ -145,3 +149,28 @@ def test_beat_refreshes_apps_when_due(stack: CliStack, tmp_path: Path) -> None:
     finally:
         beat.stop()
     assert "redis://" not in beat.text().replace("redis://:**@", "")
+
+
+def test_shipped_flower_deployments_keep_basic_auth_on(stack: CliStack) -> None:
+    """deploy/flower.yaml applies to a cluster (kubesim, real kubectl) and, like docker-compose.yml,
+    runs `bosun flower` with its password from a secret, never with --no-auth."""
+    manifest = REPO / "deploy" / "flower.yaml"
+    kubeconfig = Path(stack.env["BOSUN_KUBECONFIG"])
+    applied = kubectl(kubeconfig, "apply", "-f", str(manifest))
+    assert "deployment.apps/bosun-flower created" in applied.stdout
+    assert "service/bosun-flower created" in applied.stdout
+    live = json.loads(
+        kubectl(kubeconfig, "-n", "bosun", "get", "deployment", "bosun-flower", "-o", "json").stdout
+    )
+    container = live["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"][:2] == ["bosun", "flower"] and "--no-auth" not in container["command"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["BOSUN_FLOWER_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "bosun-secrets",
+        "key": "flower-password",
+    }
+    assert "value" not in env["BOSUN_REDIS_URL"]
+
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["flower"]
+    assert compose["command"][:2] == ["bosun", "flower"] and "--no-auth" not in compose["command"]
+    assert compose["environment"]["BOSUN_FLOWER_PASSWORD"].startswith("${BOSUN_FLOWER_PASSWORD:?")
