@@ -1,8 +1,8 @@
 """Clusters as the cluster generator sees them: Argo CD cluster Secrets (label
 `argocd.argoproj.io/secret-type: cluster`) plus the local `in-cluster` destination.
 
-A small reading of the Secret's `name`, `server` and `project` fields (base64 `data` or `stringData`)
-and its labels and annotations; connection config is not read here (gitops.cluster does that).
+Parsing is gitops.clusters' (`ClusterCatalog`); this module adds the `project` field and maps
+records to what generators need.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from gitops.clusters.catalog import ClusterCatalog
 
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 IN_CLUSTER_NAME = "in-cluster"
@@ -28,15 +30,12 @@ class ClusterInfo:
     from_secret: bool = True
 
 
-def _field(secret: Mapping[str, Any], key: str) -> str:
-    plain = (secret.get("stringData") or {}).get(key)
+def _project(secret: Mapping[str, Any]) -> str:
+    plain = (secret.get("stringData") or {}).get("project")
     if plain is not None:
         return str(plain)
-    raw = (secret.get("data") or {}).get(key)
-    if raw is None:
-        return ""
     try:
-        return base64.b64decode(str(raw), validate=True).decode()
+        return base64.b64decode(str((secret.get("data") or {}).get("project") or ""), validate=True).decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return ""
 
@@ -46,28 +45,15 @@ def is_cluster_secret(secret: Mapping[str, Any]) -> bool:
     return labels.get(CLUSTER_SECRET_LABEL) == "cluster"
 
 
-def clusters_from_secrets(
-    secrets: Iterable[Mapping[str, Any]], *, include_local: bool = True
-) -> list[ClusterInfo]:
-    """Registered clusters, sorted by name; a Secret without a server is skipped. The local cluster
-    is added as `in-cluster` unless a Secret registers its server."""
-    found: list[ClusterInfo] = []
-    for secret in secrets:
-        if not is_cluster_secret(secret):
-            continue
-        meta = secret.get("metadata") or {}
-        server = _field(secret, "server").rstrip("/")
-        if not server:
-            continue
-        found.append(
-            ClusterInfo(
-                name=_field(secret, "name") or server,
-                server=server,
-                labels=dict(meta.get("labels") or {}),
-                annotations=dict(meta.get("annotations") or {}),
-                project=_field(secret, "project"),
-            )
-        )
-    if include_local and not any(c.server == IN_CLUSTER_SERVER for c in found):
-        found.append(ClusterInfo(IN_CLUSTER_NAME, IN_CLUSTER_SERVER, from_secret=False))
+def clusters_from_secrets(secrets: Iterable[Mapping[str, Any]]) -> list[ClusterInfo]:
+    """Registered clusters (gitops.clusters' catalog: unusable Secrets are left out), sorted by name,
+    with the local `in-cluster` destination unless a Secret registers its server."""
+    usable = [s for s in secrets if is_cluster_secret(s)]
+    projects = {str((s.get("metadata") or {}).get("name") or ""): _project(s) for s in usable}
+    catalog = ClusterCatalog.from_secrets(usable)
+    found = [
+        ClusterInfo(record.name, record.server, dict(record.labels), dict(record.annotations),
+                    projects.get(record.secret_name, ""), from_secret=bool(record.secret_name))
+        for record in catalog.clusters
+    ]  # fmt: skip
     return sorted(found, key=lambda c: c.name)

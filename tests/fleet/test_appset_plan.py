@@ -4,6 +4,7 @@ policy allows, pure."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from gitops.appsets.plan import RESOURCES_FINALIZER, desired_applications, plan_
 from gitops.appsets.render import TemplateRenderer
 from gitops.errors import SpecError
 
-APPSET = {
+APPSET: dict[str, Any] = {
     "metadata": {"name": "guestbook", "namespace": "bosun", "uid": "u-1"},
     "spec": {"template": {
         "metadata": {"name": "{{name}}-guestbook", "labels": {"env": "{{name}}"}},
