@@ -31,12 +31,13 @@ def fleet(kubesim_factory: Callable[..., Any]) -> Iterator[tuple[FleetDriver, di
 
 
 def configmaps(server: Any, namespace: str) -> list[str]:
-    api = k8s.CoreV1Api(server.api_client())
-    return sorted(c.metadata.name for c in api.list_namespaced_config_map(namespace).items)
+    api: Any = k8s.CoreV1Api(server.api_client())
+    return sorted(str(c.metadata.name) for c in api.list_namespaced_config_map(namespace).items)
 
 
 def create_namespace(server: Any, name: str) -> None:
-    k8s.CoreV1Api(server.api_client()).create_namespace({"metadata": {"name": name}})
+    api: Any = k8s.CoreV1Api(server.api_client())
+    api.create_namespace({"metadata": {"name": name}})
 
 
 def project(driver: FleetDriver, name: str, **spec: Any) -> None:
@@ -119,7 +120,7 @@ def test_project_rejects_forbidden_destination_and_cluster_scoped_kind(fleet: An
     started, reason = driver.sync("with-role", manual=True)
     assert not started and "nothing applied" in reason and "ClusterRole" in reason
     assert "settings" not in configmaps(clusters["dev"], "team-web")  # the permitted ConfigMap neither
-    rbac = k8s.RbacAuthorizationV1Api(clusters["dev"].api_client())
+    rbac: Any = k8s.RbacAuthorizationV1Api(clusters["dev"].api_client())
     assert "team-reader" not in [r.metadata.name for r in rbac.list_cluster_role().items]
 
     driver.create_app("ok", {"name": "dev", "namespace": "team-web"}, "configmap-one.yaml", project="team")
