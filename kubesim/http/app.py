@@ -376,13 +376,21 @@ async def _delete_options(receive: Receive, params: dict[str, str]) -> Obj:
     return options
 
 
+MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's request body limit
+
+
 async def read_body(receive: Receive) -> bytes:
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, f"Request entity too large: limit is {MAX_BODY}")
+        chunks.append(chunk)
         if not message.get("more_body"):
             break
     return b"".join(chunks)

@@ -186,3 +186,14 @@ def test_errors_are_status_objects(kubesim_server: KubesimServer) -> None:
                             json={"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}})  # fmt: skip
     assert wrong_kind.status_code == 400
     assert json.loads(wrong_kind.text)["reason"] == "BadRequest"
+
+
+def test_oversized_body_is_413(kubesim_server: KubesimServer) -> None:
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "huge"},
+        "data": {"x": "a" * (3 << 20)},
+    }
+    response = httpx.post(kubesim_server.url + "/api/v1/namespaces/default/configmaps", json=body)
+    assert response.status_code == 413 and response.json()["reason"] == "RequestEntityTooLarge"
