@@ -209,3 +209,15 @@ def test_rollout_status_and_wait_use_watch_list(kubectl: Kubectl) -> None:
     assert 'deployment "shop" successfully rolled out' in status.stdout
     waited = kubectl("wait", "--for=condition=Available", "deployment/shop", "--timeout=30s")
     assert "condition met" in waited.stdout
+
+
+def test_kubectl_over_tls_with_token(tmp_path: Path) -> None:
+    from kubesim.testing import start_subprocess
+
+    server = start_subprocess(tmp_path, tls=True, token="tls-token")
+    try:
+        kubectl = Kubectl(server)
+        names = [line.split()[0] for line in kubectl("get", "namespaces").stdout.splitlines()[1:]]
+        assert "default" in names
+    finally:
+        server.stop()
