@@ -46,7 +46,9 @@ class BosunClient:
     def __init__(
         self, url: str, token: str, timeout: float = 30.0, transport: httpx.BaseTransport | None = None
     ) -> None:
-        self.url = url.rstrip("/")
+        # The API authenticates by bearer token only; userinfo in the URL would make httpx send Basic
+        # auth instead, so it is dropped.
+        self.url = display_url(url).rstrip("/")
         self._token = token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
