@@ -4,11 +4,12 @@ kubesims registered as cluster Secrets, the F1 fleet driver for syncs, and the s
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from controlplane.kube import install_crds
+from controlplane.kube import CRDS, kubectl
 from kubernetes import client
 
 from gitops.appsets.controller import ApplicationSetController
@@ -21,6 +22,19 @@ from .driver import FleetDriver
 
 NAMESPACE = "bosun"
 Obj = dict[str, Any]
+
+
+def install_crds(kubeconfig: Path, namespace: str) -> None:
+    """Apply Bosun's CRD files (each `*-crd.yaml`), wait until Established, create the namespace."""
+    for crd_file in sorted(CRDS.glob("*-crd.yaml")):
+        kubectl(kubeconfig, "apply", "-f", str(crd_file))
+    deadline = time.monotonic() + 30
+    for crd in ("applications.argoproj.io", "appprojects.argoproj.io", "applicationsets.argoproj.io"):
+        jsonpath = '{.status.conditions[?(@.type=="Established")].status}'
+        while kubectl(kubeconfig, "get", "crd", crd, "-o", f"jsonpath={jsonpath}").stdout != "True":
+            assert time.monotonic() < deadline, f"CRD {crd} not Established"
+            time.sleep(0.05)
+    kubectl(kubeconfig, "create", "namespace", namespace)
 
 
 class NoTrees:
