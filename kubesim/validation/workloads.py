@@ -129,7 +129,7 @@ def validate_deployment(errors: Errors, obj: Obj, old: Obj | None) -> None:
             errors.invalid(
                 "spec.strategy.rollingUpdate.maxUnavailable", unavailable, "must not be greater than 100%"
             )
-    elif kind is not None:
+    elif kind not in (None, "Recreate"):
         errors.not_supported("spec.strategy.type", kind, ["Recreate", "RollingUpdate"])
     deadline, ready = spec.get("progressDeadlineSeconds"), spec.get("minReadySeconds", 0)
     if isinstance(deadline, int) and isinstance(ready, int) and deadline <= ready:
@@ -150,10 +150,28 @@ def validate_daemon_set(errors: Errors, obj: Obj, old: Obj | None) -> None:
     _immutable_selector(errors, obj, old)
 
 
+def _with_claim_volumes(spec: Obj) -> Obj:
+    """The spec as its pods will be: each volumeClaimTemplate is a volume containers may mount."""
+    template = spec.get("template")
+    claims = [
+        c.get("metadata", {}).get("name")
+        for c in spec.get("volumeClaimTemplates") or []
+        if isinstance(c, dict)
+    ]
+    if not isinstance(template, dict) or not isinstance(template.get("spec"), dict) or not claims:
+        return spec
+    volumes = list(template["spec"].get("volumes") or [])
+    known = {v.get("name") for v in volumes if isinstance(v, dict)}
+    volumes += [
+        {"name": n, "persistentVolumeClaim": {"claimName": n}} for n in claims if n and n not in known
+    ]
+    return {**spec, "template": {**template, "spec": {**template["spec"], "volumes": volumes}}}
+
+
 def validate_stateful_set(errors: Errors, obj: Obj, old: Obj | None) -> None:
     spec = obj.get("spec") or {}
     _non_negative(errors, spec, "replicas")
-    _selector_and_template(errors, spec, "statefulset", ["Always"])
+    _selector_and_template(errors, _with_claim_volumes(spec), "statefulset", ["Always"])
     policy = spec.get("podManagementPolicy")
     if policy is not None and policy not in ("OrderedReady", "Parallel"):
         errors.not_supported("spec.podManagementPolicy", policy, ["OrderedReady", "Parallel"])
