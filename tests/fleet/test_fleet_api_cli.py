@@ -57,7 +57,7 @@ def stack(
     clusters = {"dev": kubesim_factory(), "prod": kubesim_factory(token="prod-token-secret-77")}
     registry = ApplicationRegistry(mgmt.api_client(), "bosun")
     settings = Settings(
-        redis_url=redis_server.url,  # type: ignore[arg-type]
+        redis_url=redis_server.url,
         redis_prefix="fleetapi",
         api_read_token=SecretStr(READ),
         api_write_token=SecretStr(WRITE),
