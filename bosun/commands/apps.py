@@ -123,6 +123,9 @@ def _emit(data: Any, fmt: str, text: str) -> None:
 def create_apps(args: argparse.Namespace, client: BosunClient) -> int:
     docs = read_applications(args.file)
     results = [client.create(doc, upsert=args.upsert) for doc in docs]
+    for result in results:
+        for note in result.get("notes") or []:
+            print(f"bosun: app {result['application']!r}: note: {note}", file=sys.stderr)
     resources = [r.get("resource") or {} for r in results]
     lines = [f"application {r['application']!r} {r['action']}" for r in results]
     data: Any = resources[0] if len(resources) == 1 else resources

@@ -1,8 +1,10 @@
 """v1 API for creating and deleting Applications (used by `bosun app create` and `bosun app delete`).
 
 - `POST /api/v1/applications[?upsert=true]`: validate an `argoproj.io/v1alpha1` Application (the same
-  parsers the engine uses), then create it in the management namespace; with `upsert` an existing
-  one gets the new spec, labels and annotations. Invalid input answers 422 and changes nothing.
+  parsers the engine uses), then create it in the management namespace (another metadata.namespace,
+  such as Argo CD's `argocd`, is ignored and reported in `notes`); with `upsert` an existing one gets
+  the new spec, labels and annotations. Invalid input answers 422 and changes nothing. A created app
+  gets a refresh, and its first sync step when it carries an `operation`.
 - `DELETE /api/v1/applications/{name}?cascade=true|false`: cascade (default, as `argocd app delete`)
   makes sure the resources finalizer is present so the app's resources are deleted with it; without
   cascade the finalizer is removed first and the resources stay. A refresh is queued so a worker
@@ -24,7 +26,7 @@ from gitops.source.spec import parse_application
 from scheduler.api import app_rollback
 from scheduler.api.auth import require_write
 from scheduler.api.state import ServerState
-from workers.enqueue import request_refresh
+from workers.enqueue import request_refresh, request_sync_step
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(app_rollback.router)  # served with these routes (one include in app.py)
@@ -90,12 +92,9 @@ async def create_application(request: Request, upsert: bool = False, body: Any =
         raise HTTPException(status_code=422, detail=str(exc)) from None
     meta = body.get("metadata") or {}
     namespace = meta.get("namespace")
-    if namespace and namespace != state.settings.namespace:
-        raise HTTPException(
-            status_code=422,
-            detail=f"app {name!r}: metadata.namespace {namespace!r} is not Bosun's namespace "
-            f"{state.settings.namespace!r} (remove it or set it to {state.settings.namespace!r})",
-        )
+    notes = []
+    if namespace and namespace != state.settings.namespace:  # e.g. `argocd` in an Argo CD file
+        notes.append(f"metadata.namespace {namespace!r} ignored: created in {state.settings.namespace!r}")
     resource: Obj = {
         "apiVersion": API_VERSION,
         "kind": "Application",
@@ -126,7 +125,9 @@ async def create_application(request: Request, upsert: bool = False, body: Any =
         raise _cluster_error(exc) from None
     state.events.record(name, action, f"application {action} through the API", by="api")
     await run_in_threadpool(request_refresh, state.celery, state.refreshes, name)
-    return {"application": name, "action": action, "resource": result}
+    if resource.get("operation") and action == "created":  # an Application created with an operation
+        await run_in_threadpool(request_sync_step, state.celery, state.sync_steps, name)
+    return {"application": name, "action": action, "resource": result, "notes": notes}
 
 
 @router.delete("/applications/{name}", dependencies=[Depends(require_write)])

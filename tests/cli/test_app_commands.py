@@ -257,3 +257,16 @@ def test_history_and_rollback(stack: CliStack, tmp_path: Path) -> None:
     seed_history(stack, "auto-rolly", ["c" * 40, "d" * 40], automated=True)
     refused = stack.bosun("app", "rollback", "auto-rolly", "0")
     assert_clean_error(refused, "'auto-rolly'", "rollback refused while automated sync is enabled")
+
+
+def test_argocd_file_with_operation_is_created_here_and_synced(stack: CliStack) -> None:
+    done = stack.bosun("app", "create", "-f", str(FIXTURES / "argocd-namespace-with-operation-valid.yaml"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == (
+        "bosun: app 'from-argocd': note: metadata.namespace 'argocd' ignored: created in 'bosun'"
+    )
+    waited = stack.bosun("app", "wait", "from-argocd", "--operation", "--timeout", "30")
+    assert waited.returncode == 0, waited.stderr
+    events = json.loads(stack.bosun("app", "events", "from-argocd", "-o", "json").stdout)
+    assert any(e["kind"] == "sync-step" and "Succeeded" in e["message"] for e in events)
+    assert get_json(stack, "from-argocd")["metadata"]["namespace"] == "bosun"
