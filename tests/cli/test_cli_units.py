@@ -167,3 +167,35 @@ def test_api_validation_and_merge_patch() -> None:
     old = {"a": 1, "b": {"c": 1, "d": 2}, "e": [1]}
     new = {"a": 1, "b": {"c": 3}, "e": [2], "f": True}
     assert merge_patch(old, new) == {"b": {"c": 3, "d": None}, "e": [2], "f": True}
+
+
+def test_app_summary_shows_operation_conditions_and_resources() -> None:
+    app = {
+        "metadata": {"name": "web"},
+        "spec": {"project": "default", "destination": {"server": "https://kubernetes.default.svc", "namespace": "web"},
+                 "sources": [{"repoURL": "https://git.example/acme/web.git", "path": "deploy"}]},
+        "status": {
+            "sync": {"status": "OutOfSync", "revision": "a" * 40},
+            "health": {"status": "Degraded", "message": "1 of 2 pods failing"},
+            "operationState": {"phase": "Failed", "message": "hook job failed"},
+            "conditions": [{"type": "SyncError", "message": "hook job failed"}],
+            "resources": [{"group": "apps", "kind": "Deployment", "namespace": "web", "name": "api",
+                           "status": "OutOfSync", "health": {"status": "Degraded", "message": "crash loop"}}],
+        },
+    }  # fmt: skip
+    text = output.app_summary(app)
+    assert "Repo:         https://git.example/acme/web.git" in text
+    assert "Target:       HEAD" in text and "Sync:         OutOfSync to aaaaaaaa" in text
+    assert "Health:       Degraded 1 of 2 pods failing" in text
+    assert "Operation:    Failed hook job failed" in text
+    assert "Condition:  SyncError: hook job failed" in text
+    assert text.splitlines()[-1].split() == [
+        "apps",
+        "Deployment",
+        "web",
+        "api",
+        "OutOfSync",
+        "Degraded",
+        "crash",
+        "loop",
+    ]
