@@ -1,7 +1,8 @@
 """The body of `bosun.refresh`: coordination around one reconcile of one app.
 
 Take the pending marker; read the Application; take the app lock (fence floor from durable status);
-while the lease is renewed, let the Reconciler compute status; write it hot (fenced in Lua) and
+while the lease is renewed, re-read the Application and let the Reconciler compute status (sync-owned
+fields it leaves out are kept); write it hot (fenced in Lua) and
 durable (fenced in the resource); record an event; start an automated sync when asked. A busy lock
 means another worker is on the app: the refresh is re-requested for later, never waited for.
 """
@@ -9,6 +10,8 @@ means another worker is on the app: the refresh is re-requested for later, never
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from celery import Celery
 
@@ -21,6 +24,17 @@ from workers.sync import has_operation
 log = logging.getLogger(__name__)
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
+SYNC_OWNED = ("operationState", "history")
+
+
+def merged_status(resource: Mapping[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
+    """The refresh's status, keeping what sync operations own (operationState, history) when the
+    reconciler did not return them, and never the fencing bookkeeping (written by the registry)."""
+    current = resource.get("status") or {}
+    merged = {key: current[key] for key in SYNC_OWNED if key in current}
+    merged.update(status)
+    merged.pop("bosun", None)
+    return merged
 
 
 def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bosun") -> str:
@@ -42,10 +56,14 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
         return "busy"
     try:
         with ctx.locks.keep(lease) as keeper:
+            resource = ctx.registry.application(app_name)  # re-read under the lock: newest status
+            if resource is None:
+                return "gone"
             outcome = ctx.reconciler.refresh(resource, hard=hard)
+            status = merged_status(resource, outcome.status)
             keeper.check()
-            ctx.hot.write(lease, outcome.status)
-            ctx.registry.write_status(app_name, outcome.status, lease.fence)
+            ctx.hot.write(lease, status)
+            ctx.registry.write_status(app_name, status, lease.fence)
     except LockLostError as exc:
         log.info("%s", exc)
         ctx.events.record(app_name, "refresh-fenced", exc.message, by=by)

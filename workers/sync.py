@@ -43,6 +43,9 @@ def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "
         return "busy"
     try:
         with ctx.locks.keep(lease) as keeper:
+            resource = ctx.registry.application(app_name)  # re-read under the lock: newest status
+            if resource is None or not has_operation(resource):
+                return "idle" if resource is not None else "gone"
             outcome = ctx.reconciler.sync_step(resource)
             keeper.check()
             ctx.hot.write(lease, outcome.status)

@@ -35,7 +35,8 @@ def kubectl(
 
 def install_crds(kubeconfig: Path, namespace: str = "bosun") -> None:
     """Apply deploy/crds, wait until Established, and create the management namespace."""
-    kubectl(kubeconfig, "apply", "-f", str(CRDS))
+    files = ("application-crd.yaml", "appproject-crd.yaml", "applicationset-crd.yaml")
+    kubectl(kubeconfig, "apply", *(arg for name in files for arg in ("-f", str(CRDS / name))))
     # Poll rather than `kubectl wait`: kubesim's watch does not yet answer the watch-list request
     # (sendInitialEvents=true) kubectl 1.35 uses for wait.
     deadline = time.monotonic() + 30

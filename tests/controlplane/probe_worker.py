@@ -4,7 +4,7 @@ once per app (so tests can prove exclusion and coalescing across processes).
 
 Probe behaviour comes from the Application's annotations:
 `probe/sleep` (seconds inside each call), `probe/sync` (status to report, default Synced),
-`probe/start-sync` ("true": refresh asks for an automated sync), `probe/steps` (sync steps before done).
+`probe/start-sync` ("true": the first refresh asks for an automated sync), `probe/steps` (sync steps before done).
 """
 
 from __future__ import annotations
@@ -47,8 +47,14 @@ class ProbeReconciler:
             "reconciledAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         return RefreshOutcome(
-            status, start_sync=annotations.get("probe/start-sync") == "true", summary="probe refresh"
+            status, start_sync=self._first_auto_sync(name, annotations), summary="probe refresh"
         )
+
+    def _first_auto_sync(self, name: str, annotations: Mapping[str, str]) -> bool:
+        """One automated sync per app (as an app that is Synced after it), when annotated."""
+        if annotations.get("probe/start-sync") != "true":
+            return False
+        return bool(self.ctx.redis.set(probe_key(self.ctx, "started", name), "1", nx=True))
 
     def sync_step(self, resource: Mapping[str, Any]) -> StepOutcome:
         meta = resource.get("metadata") or {}

@@ -77,9 +77,6 @@ def test_status_written_with_fence_fills_the_printer_columns(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="kubesim's Table output ignores CRD additionalPrinterColumns (kubesim gap, reported)"
-)
 def test_kubectl_get_applications_shows_sync_and_health(
     registry: ApplicationRegistry, kubesim_server: Any
 ) -> None:

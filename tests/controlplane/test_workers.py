@@ -116,7 +116,7 @@ def test_refresh_task_saves_status_hot_and_durable(stack: Stack, rclient: redis.
     assert durable_fence(app) >= 1
     hot = rclient.hget(stack.keys.app_status("guestbook"), "doc")
     assert hot is not None and '"Synced"' in hot
-    events = EventLog(rclient, stack.keys).recent("guestbook")
+    events = wait_until(lambda: EventLog(rclient, stack.keys).recent("guestbook"), what="refresh event")
     assert events and events[0].kind == "refreshed" and events[0].by.startswith("worker w1@")
     assert refreshes.pending("guestbook") is None
 
