@@ -1,0 +1,171 @@
+"""The fleet review a worker runs on every refreshed status and before every sync, from management
+cluster data only (Applications, AppProjects, cluster Secrets; no call to the destination cluster).
+
+`FleetInputs.load(registry, list_secrets)` reads the three lists (`FleetInputsCache` keeps them a few
+seconds per process; Application statuses are always re-read before a sync decision).
+`review_app(app, status, inputs, now, manual=...) -> FleetReview` returns the status with the fleet's
+verdicts and whether a sync may start now:
+- unknown project or cluster, repo or destination refused by the project: InvalidSpecError, sync
+  status Unknown, no sync;
+- resources whose kind or namespace the project forbids: their sync status Unknown (reason in their
+  health message), no sync, nothing applied;
+- dependencies (`bosun.dev/depends-on`): a cycle is an InvalidSpecError naming it; otherwise the
+  DependencyWaiting condition says what the app waits for, no sync until they are ready;
+- sync windows: automated syncs only when the project's windows allow; manual ones when allowed or
+  when every active deny window has manualSync.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from gitops.clusters.catalog import ClusterCatalog
+from gitops.clusters.secrets import ClusterRecord
+from gitops.dependencies import DEPENDENCY_CONDITION, dependency_gate
+from gitops.errors import SpecError
+from gitops.model.timefmt import to_rfc3339
+from gitops.projects.checks import forbidden_summary, mark_forbidden, resolve_project, spec_violations
+from gitops.projects.model import AppProject
+from gitops.projects.permissions import destination_permitted, kind_permitted
+from gitops.projects.windows import sync_allowed
+from gitops.tracking import ResourceKey
+
+Obj = dict[str, Any]
+INVALID_SPEC = "InvalidSpecError"
+
+
+class RegistryReader(Protocol):
+    def applications(self) -> list[Obj]: ...
+
+    def projects(self) -> list[Obj]: ...
+
+
+@dataclass(frozen=True)
+class FleetInputs:
+    projects: Mapping[str, Obj]
+    apps: Mapping[str, Obj]
+    catalog: ClusterCatalog
+
+    @classmethod
+    def load(
+        cls, registry: RegistryReader, list_secrets: Callable[[], Iterable[Mapping[str, Any]]]
+    ) -> FleetInputs:
+        return cls(
+            projects={p["metadata"]["name"]: p for p in registry.projects()},
+            apps={a["metadata"]["name"]: a for a in registry.applications()},
+            catalog=ClusterCatalog.from_secrets(list_secrets()),
+        )
+
+
+class FleetInputsCache:
+    """Per-process cache of FleetInputs; `get(fresh=True)` before a sync decision."""
+
+    def __init__(
+        self,
+        registry: RegistryReader,
+        list_secrets: Callable[[], Iterable[Mapping[str, Any]]],
+        ttl: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.registry, self.list_secrets, self.ttl, self.clock = registry, list_secrets, ttl, clock
+        self._held: tuple[float, FleetInputs] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, *, fresh: bool = False) -> FleetInputs:
+        with self._lock:
+            now = self.clock()
+            if fresh or self._held is None or now - self._held[0] >= self.ttl:
+                self._held = (now, FleetInputs.load(self.registry, self.list_secrets))
+            return self._held[1]
+
+
+@dataclass(frozen=True)
+class FleetReview:
+    status: Obj
+    sync_allowed: bool
+    reason: str
+    cluster: ClusterRecord | None = None
+    project: AppProject | None = None
+
+
+def _set_condition(status: Obj, previous: Mapping[str, Any], kind: str, message: str, at: str) -> None:
+    old = next((c for c in (previous.get("conditions") or []) if c.get("type") == kind), None)
+    since = old.get("lastTransitionTime") if old and old.get("message") == message else at
+    conditions = [
+        c for c in status.get("conditions") or [] if c.get("type") != kind or c.get("message") != message
+    ]
+    conditions.append({"type": kind, "message": message, "lastTransitionTime": since or at})
+    status["conditions"] = conditions
+
+
+def _drop_condition(status: Obj, kind: str) -> None:
+    status["conditions"] = [c for c in status.get("conditions") or [] if c.get("type") != kind]
+    if not status["conditions"]:
+        status.pop("conditions")
+
+
+def forbidden_in_status(
+    project: AppProject, status: Mapping[str, Any], cluster: ClusterRecord
+) -> dict[ResourceKey, str]:
+    """Resources of a compared status the project forbids (kinds, or namespaces on this cluster)."""
+    forbidden: dict[ResourceKey, str] = {}
+    for entry in status.get("resources") or []:
+        if entry.get("requiresPruning"):
+            continue
+        key = ResourceKey(str(entry.get("group") or ""), str(entry.get("kind") or ""),
+                          str(entry.get("namespace") or ""), str(entry.get("name") or ""))  # fmt: skip
+        namespaced = bool(key.namespace)
+        if not kind_permitted(project, key.group, key.kind, namespaced):
+            which = "namespaceResourceWhitelist" if namespaced else "clusterResourceWhitelist"
+            forbidden[key] = (
+                f"resource {key.group or 'core'}:{key.kind} ({'namespaced' if namespaced else 'cluster-scoped'}) "
+                f"is not permitted in project '{project.name}' (add it to the project's {which})"
+            )
+        elif namespaced and not destination_permitted(project, cluster.server, cluster.name, key.namespace):
+            forbidden[key] = (
+                f"namespace {key.namespace} is not permitted in project '{project.name}' on cluster '{cluster.name}'"
+            )
+    return forbidden
+
+
+def review_app(
+    app: Mapping[str, Any], status: Mapping[str, Any], inputs: FleetInputs, now: datetime, *, manual: bool
+) -> FleetReview:
+    name = str((app.get("metadata") or {}).get("name") or "")
+    spec = app.get("spec") or {}
+    previous = app.get("status") or {}
+    at = to_rfc3339(now)
+    result: Obj = copy.deepcopy(dict(status))
+    try:
+        project = resolve_project(name, str(spec.get("project") or ""), inputs.projects)
+        cluster = inputs.catalog.resolve(spec.get("destination") or {}, name)
+        violations = spec_violations(project, app, cluster.server, cluster.name)
+        if violations:
+            raise SpecError("; ".join(violations), app=name, target=f"AppProject {project.name}")
+    except SpecError as err:
+        _set_condition(result, previous, INVALID_SPEC, str(err), at)
+        result.setdefault("sync", {})["status"] = "Unknown"
+        return FleetReview(result, False, str(err))
+    forbidden = forbidden_in_status(project, result, cluster)
+    mark_forbidden(result, forbidden)
+    gate = dependency_gate(name, inputs.apps)
+    _drop_condition(result, DEPENDENCY_CONDITION)
+    if gate.cycle:
+        _set_condition(result, previous, INVALID_SPEC, gate.message, at)
+    elif not gate.ready:
+        _set_condition(result, previous, DEPENDENCY_CONDITION, gate.message, at)
+    if forbidden:
+        reason = "sync refused, nothing applied: " + forbidden_summary(project, forbidden)
+        return FleetReview(result, False, reason, cluster, project)
+    if not gate.ready:
+        return FleetReview(result, False, gate.message, cluster, project)
+    allowed, reason = sync_allowed(
+        project, app, now, manual, server=cluster.server, cluster_name=cluster.name
+    )
+    return FleetReview(result, allowed, reason, cluster, project)
