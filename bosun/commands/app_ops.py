@@ -15,6 +15,7 @@ from typing import Any
 
 from bosun import output
 from bosun.client import BosunClient
+from gitops.errors import ApiError
 
 Obj = dict[str, Any]
 DONE_PHASES = ("Succeeded", "Failed", "Error")
@@ -106,11 +107,25 @@ def _progress_line(app: Mapping[str, Any]) -> str:
 
 def wait_for(client: BosunClient, name: str, goal: Goal, timeout: float) -> tuple[Obj, str | None]:
     """Poll until `goal` is reached; returns the last app seen and an error (None on success).
-    Each change of state is printed to stderr."""
+    Each change of state is printed to stderr; an unreachable or failing (5xx) API is retried until
+    the deadline, other API errors end the wait at once."""
     deadline = time.monotonic() + timeout
     last_line = ""
+    app: Obj = {}
     while True:
-        app = client.application(name)
+        try:
+            app = client.application(name)
+        except ApiError as exc:
+            if exc.status is not None and exc.status < 500:
+                raise  # 401, 403, 404: waiting longer will not help
+            if time.monotonic() >= deadline:
+                return app, f"application {name!r}: timed out after {timeout:g}s; last error: {exc.message}"
+            line = f"API unavailable, retrying: {exc.message}"
+            if line != last_line:
+                print(f"{time.strftime('%H:%M:%S')}  {name}: {line}", file=sys.stderr, flush=True)
+                last_line = line
+            time.sleep(POLL_SECONDS * 2)
+            continue
         line = _progress_line(app)
         if line != last_line:
             print(f"{time.strftime('%H:%M:%S')}  {name}: {line}", file=sys.stderr, flush=True)
@@ -126,7 +141,9 @@ def wait_for(client: BosunClient, name: str, goal: Goal, timeout: float) -> tupl
 
 
 def _finish(app: Obj, error: str | None, fmt: str) -> int:
-    if fmt == "table":
+    if not app:
+        pass  # the API never answered
+    elif fmt == "table":
         print(output.app_summary(app))
         result = ((app.get("status") or {}).get("operationState") or {}).get("syncResult") or {}
         if result.get("resources"):

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from bosun import output
 from bosun.client import BosunClient, display_url
+from bosun.commands import app_ops
 from bosun.commands.app_ops import Goal, parse_resource
 from bosun.commands.apps import read_applications
 from bosun.commands.flower import basic_auth, redact_broker_urls
@@ -199,3 +200,24 @@ def test_app_summary_shows_operation_conditions_and_resources() -> None:
         "crash",
         "loop",
     ]
+
+
+def test_wait_retries_an_unavailable_api_but_not_a_missing_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_ops, "POLL_SECONDS", 0.01)
+    answers = iter([httpx.Response(503, json={"detail": "redis unreachable"}),
+                    httpx.Response(200, json={"metadata": {"name": "web"}, "status": {"sync": {"status": "Synced"}}})])  # fmt: skip
+    client = _client(httpx.MockTransport(lambda request: next(answers)))
+    app, error = app_ops.wait_for(client, "web", Goal(sync=True, health=False, operation=False), timeout=10)
+    assert error is None and app["metadata"]["name"] == "web"
+    missing = _client(
+        httpx.MockTransport(
+            lambda request: httpx.Response(404, json={"detail": "application 'web' not found"})
+        )
+    )
+    with pytest.raises(ApiError, match="not found"):
+        app_ops.wait_for(missing, "web", Goal(sync=True, health=False, operation=False), timeout=10)
+    down = _client(httpx.MockTransport(lambda request: httpx.Response(502, json={"detail": "cluster down"})))
+    app, error = app_ops.wait_for(down, "web", Goal(sync=True, health=False, operation=False), timeout=0.05)
+    assert (
+        app == {} and error is not None and "timed out after 0.05s; last error: the API answered 502" in error
+    )
