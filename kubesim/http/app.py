@@ -13,7 +13,7 @@ import orjson
 from kubesim import crds
 from kubesim.api import Api
 from kubesim.errors import ApiError, bad_request
-from kubesim.http import discovery, printers, protobuf, routing, table
+from kubesim.http import discovery, printers, protocol, routing, table
 from kubesim.http.openapi import openapi_document
 from kubesim.http.watch import WatchRequest, stream
 from kubesim.resources import ResourceType
@@ -24,32 +24,11 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 log = logging.getLogger("kubesim.http")
 
-JSON = b"application/json"
+JSON = protocol.JSON
 TABLE_CT = b"application/json;as=Table;v=v1;g=meta.k8s.io"
 PARTIAL_CT = b"application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
 _HEALTH = {"/healthz", "/livez", "/readyz"}
 _METHOD_VERB = {"POST": "create", "PUT": "update", "PATCH": "patch"}
-
-
-def _negotiate(accept: str) -> str:
-    """'json', 'table', 'partial' — or 406 when no JSON form is acceptable (protobuf only)."""
-    if not accept:
-        return "json"
-    for media in accept.split(","):
-        kind, _, params = media.strip().partition(";")
-        kind = kind.strip()
-        if kind not in ("application/json", "*/*", "application/*"):
-            continue
-        if "as=Table" in params:
-            return "table"
-        if "as=PartialObjectMetadata" in params:
-            return "partial"
-        if "as=" in params:
-            continue  # e.g. aggregated discovery: answer it with the plain document instead
-        return "json"
-    if "as=APIGroupDiscoveryList" in accept:
-        return "json"
-    raise ApiError(406, "only the following media types are accepted: application/json, application/yaml")
 
 
 class KubeApp:
@@ -62,23 +41,23 @@ class KubeApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await protocol.lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
         try:
             await self._handle(scope, receive, send)
         except ApiError as exc:
-            await respond(send, exc.code, orjson.dumps(exc.status()), headers=exc.headers)
+            await protocol.respond(send, exc.code, orjson.dumps(exc.status()), headers=exc.headers)
         except Exception as exc:  # the real server answers 500 with a Status too
             log.exception("kubesim internal error on %s %s", scope.get("method"), scope.get("path"))
             err = ApiError(500, f"Internal error occurred: {exc}")
-            await respond(send, 500, orjson.dumps(err.status()))
+            await protocol.respond(send, 500, orjson.dumps(err.status()))
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         method: str = scope["method"]
-        headers = _headers(scope)
+        headers = protocol.headers_of(scope)
         route = routing.parse(path)
         if isinstance(route, routing.Route):
             await self._resource(route, method, headers, scope, receive, send)
@@ -89,15 +68,15 @@ class KubeApp:
             doc = openapi_document(self.api.registry, path)
             if doc is None:
                 raise ApiError(404, "the server could not find the requested resource", details={})
-            await respond(send, 200, doc)
+            await protocol.respond(send, 200, doc)
             return
         body = self._static(route, path)
         if body is None:
             raise ApiError(404, "the server could not find the requested resource", details={})
         if isinstance(body, bytes):
-            await respond(send, 200, body, content_type=b"text/plain; charset=utf-8")
+            await protocol.respond(send, 200, body, content_type=b"text/plain; charset=utf-8")
         else:
-            await respond(send, 200, orjson.dumps(body))
+            await protocol.respond(send, 200, orjson.dumps(body))
 
     def _static(self, route: routing.Discovery | None, path: str) -> Obj | bytes | None:
         registry = self.api.registry
@@ -137,7 +116,7 @@ class KubeApp:
             raise ApiError(404, "the server could not find the requested resource", details={})
         ns = route.namespace
         if method == "GET":
-            view = _negotiate(headers.get("accept", ""))
+            view = protocol.negotiate(headers.get("accept", ""))
             watching = route.legacy_watch or params.get("watch") in ("true", "1")
             if watching:
                 if route.name is not None:
@@ -166,7 +145,7 @@ class KubeApp:
                 ns,
                 label_selector=params.get("labelSelector"),
                 field_selector=params.get("fieldSelector"),
-                limit=_int(params.get("limit")),
+                limit=protocol.int_param(params.get("limit")),
                 continue_token=params.get("continue"),
                 copy=False,
             )
@@ -174,13 +153,13 @@ class KubeApp:
                 send, rt, view, listed["items"], listed["metadata"], single=listed, params=params
             )
             return
-        dry_run = _dry_run(params)
-        manager = params.get("fieldManager") or _agent_manager(headers.get("user-agent", ""))
-        _check_field_validation(params)
+        dry_run = protocol.dry_run_param(params)
+        manager = params.get("fieldManager") or protocol.agent_manager(headers.get("user-agent", ""))
+        protocol.check_field_validation(params)
         mode = params.get("fieldValidation") or "Warn"
         warnings: list[str] = []
         if method == "DELETE":
-            options = await _delete_options(receive, params)
+            options = await protocol.delete_options(receive, params)
             dry_run = dry_run or options.get("dryRun") == ["All"]
             policy = options.get("propagationPolicy")
             if policy is None and options.get("orphanDependents") is not None:
@@ -205,12 +184,12 @@ class KubeApp:
                     propagation_policy=policy,
                     preconditions=options.get("preconditions"),
                 )
-            await respond(send, 200, orjson.dumps(result))
+            await protocol.respond(send, 200, orjson.dumps(result))
             return
         verb = _METHOD_VERB.get(method)
         if verb is None:
             raise ApiError(405, "the server does not allow this method on the requested resource")
-        raw = await read_body(receive)
+        raw = await protocol.read_body(receive)
         content_type = headers.get("content-type", "application/json").split(";")[0].strip()
         if verb == "create":
             if route.name is not None:
@@ -219,13 +198,13 @@ class KubeApp:
             result = api.create(
                 rt,
                 ns,
-                _json_body(raw, content_type),
+                protocol.json_body(raw, content_type),
                 dry_run=dry_run,
                 field_manager=manager,
                 field_validation=mode,
                 warnings=warnings,
             )
-            await respond(send, 201, orjson.dumps(result), warnings=warnings)
+            await protocol.respond(send, 201, orjson.dumps(result), warnings=warnings)
             return
         if route.name is None:
             raise ApiError(405, "the server does not allow this method on the requested resource")
@@ -235,14 +214,14 @@ class KubeApp:
                 rt,
                 ns,
                 route.name,
-                _json_body(raw, content_type),
+                protocol.json_body(raw, content_type),
                 dry_run=dry_run,
                 field_manager=manager,
                 subresource=route.subresource,
                 field_validation=mode,
                 warnings=warnings,
             )
-            await respond(send, 200, orjson.dumps(result), warnings=warnings)
+            await protocol.respond(send, 200, orjson.dumps(result), warnings=warnings)
             return
         existed = api.store.get(rt.storage_key, ns if rt.namespaced else None, route.name) is not None
         force = params.get("force") in ("true", "1")
@@ -264,7 +243,7 @@ class KubeApp:
             field_validation=mode,
             warnings=warnings,
         )
-        await respond(send, 200 if existed else 201, orjson.dumps(result), warnings=warnings)
+        await protocol.respond(send, 200 if existed else 201, orjson.dumps(result), warnings=warnings)
 
     def _allow(self, rt: ResourceType, verb: str) -> None:
         if verb not in rt.verbs:
@@ -284,142 +263,13 @@ class KubeApp:
         if view == "table":
             columns = printers.columns_for(rt.group, rt.plural, crds.printer_columns(self.api, rt))
             body = table.table(objects, list_meta, params.get("includeObject", "Metadata"), columns)
-            await respond(send, 200, orjson.dumps(body), content_type=TABLE_CT)
+            await protocol.respond(send, 200, orjson.dumps(body), content_type=TABLE_CT)
         elif view == "partial":
             body = (
                 table.partial(single)
-                if single.get("kind") != _list_kind(single)
+                if single.get("kind") != protocol.list_kind(single)
                 else table.partial_list(objects, list_meta)
             )
-            await respond(send, 200, orjson.dumps(body), content_type=PARTIAL_CT)
+            await protocol.respond(send, 200, orjson.dumps(body), content_type=PARTIAL_CT)
         else:
-            await respond(send, 200, orjson.dumps(single))
-
-
-def _list_kind(obj: Obj) -> str:
-    return obj["kind"] if obj.get("kind", "").endswith("List") and "items" in obj else ""
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-
-
-def _int(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise bad_request(f"invalid limit {value!r}") from None
-
-
-def _dry_run(params: dict[str, str]) -> bool:
-    value = params.get("dryRun")
-    if not value:
-        return False
-    if value != "All":
-        raise bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
-    return True
-
-
-def _check_field_validation(params: dict[str, str]) -> None:
-    value = params.get("fieldValidation", "")
-    if value not in ("", "Ignore", "Warn", "Strict"):
-        raise bad_request(
-            f'fieldValidation: Unsupported value: "{value}": supported values: "Ignore", "Strict", "Warn"'
-        )
-
-
-def _agent_manager(user_agent: str) -> str:
-    return (user_agent.split("/")[0] or "unknown")[:128]
-
-
-def _json_body(raw: bytes, content_type: str) -> Obj:
-    if content_type == protobuf.PROTOBUF:
-        return protobuf.decode(raw)
-    if content_type not in ("application/json", "", "*/*"):
-        if content_type in ("application/yaml", "application/x-yaml"):
-            import yaml
-
-            return yaml.safe_load(raw) or {}
-        raise ApiError(
-            415,
-            "the body of the request was in an unknown format - accepted media types include: "
-            "application/json, application/yaml, application/vnd.kubernetes.protobuf",
-        )
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
-    if not isinstance(body, dict):
-        raise bad_request("the body of the request must be a JSON object")
-    return body
-
-
-async def _delete_options(receive: Receive, params: dict[str, str]) -> Obj:
-    raw = await read_body(receive)
-    options: Obj = {}
-    if raw.strip():
-        try:
-            options = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
-    if "propagationPolicy" in params:
-        options["propagationPolicy"] = params["propagationPolicy"]
-    if "orphanDependents" in params:
-        options["orphanDependents"] = params["orphanDependents"] == "true"
-    if params.get("dryRun") == "All":
-        options["dryRun"] = ["All"]
-    dry = options.get("dryRun")
-    if dry and dry != ["All"]:
-        raise bad_request(f'dryRun: Unsupported value: "{dry}": supported values: "All"')
-    return options
-
-
-MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's request body limit
-
-
-async def read_body(receive: Receive) -> bytes:
-    chunks = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ApiError(413, f"Request entity too large: limit is {MAX_BODY}")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-async def respond(
-    send: Send,
-    status: int,
-    body: bytes,
-    *,
-    content_type: bytes = JSON,
-    headers: dict[str, str] | None = None,
-    warnings: list[str] | None = None,
-) -> None:
-    raw_headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
-    if headers:
-        raw_headers.extend((k.lower().encode(), v.encode()) for k, v in headers.items())
-    for warning in warnings or ():
-        escaped = warning.replace("\\", "\\\\").replace('"', '\\"')
-        raw_headers.append((b"warning", f'299 - "{escaped}"'.encode()))
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+            await protocol.respond(send, 200, orjson.dumps(single))
