@@ -32,8 +32,10 @@ class Tree:
         self.core = client.CoreV1Api(self.dev.api_client())
 
     def configmaps(self, namespace: str) -> list[str]:
-        return sorted(c.metadata.name for c in self.core.list_namespaced_config_map(namespace).items
-                      if c.metadata.name != "kube-root-ca.crt")  # fmt: skip
+        items = self.core.list_namespaced_config_map(namespace).to_dict()["items"]
+        return sorted(
+            str(c["metadata"]["name"]) for c in items if c["metadata"]["name"] != "kube-root-ca.crt"
+        )
 
     def apps(self) -> dict[str, Any]:
         return {a["metadata"]["name"]: a for a in self.driver.registry.applications()}
