@@ -177,3 +177,31 @@ def test_invalid_crd_name_is_rejected(kubesim_server: KubesimServer) -> None:
     with pytest.raises(ApiException) as err:
         _crd_api(kubesim_server).create_custom_resource_definition(body)
     assert err.value.status == 422
+
+
+def test_multi_version_crd_serves_every_version(kubesim_server: KubesimServer) -> None:
+    crd = widget_crd()
+    v1 = crd["spec"]["versions"][0]
+    crd["spec"]["versions"] = [dict(v1, name="v1beta1", storage=False), v1]
+    _crd_api(kubesim_server).create_custom_resource_definition(crd)
+    group = httpx.get(kubesim_server.url + "/apis/example.com").json()
+    assert group["preferredVersion"]["version"] == "v1"
+    assert [v["version"] for v in group["versions"]] == ["v1", "v1beta1"]
+    custom = _custom(kubesim_server)
+    custom.create_namespaced_custom_object("example.com", "v1beta1", "default", "widgets",
+                                           dict(_widget("old"), apiVersion="example.com/v1beta1"))  # fmt: skip
+    as_v1 = custom.get_namespaced_custom_object("example.com", "v1", "default", "widgets", "old")
+    assert as_v1["apiVersion"] == "example.com/v1"
+    listed = custom.list_namespaced_custom_object("example.com", "v1beta1", "default", "widgets")
+    assert [i["apiVersion"] for i in listed["items"]] == ["example.com/v1beta1"]
+
+
+def test_crd_update_adds_a_served_version(kubesim_server: KubesimServer) -> None:
+    crds = _crd_api(kubesim_server)
+    created = crds.create_custom_resource_definition(widget_crd())
+    body = client.ApiClient().sanitize_for_serialization(created)
+    v1 = body["spec"]["versions"][0]
+    body["spec"]["versions"].append(dict(v1, name="v2", storage=False))
+    crds.replace_custom_resource_definition("widgets.example.com", body)
+    assert httpx.get(kubesim_server.url + "/apis/example.com/v2").status_code == 200
+    assert httpx.get(kubesim_server.url + "/apis/example.com").json()["preferredVersion"]["version"] == "v2"

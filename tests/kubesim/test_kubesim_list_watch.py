@@ -190,3 +190,14 @@ def test_watch_list_sends_initial_events_then_end_bookmark(kubesim_server: Kubes
     assert [(e["type"], e["object"]["metadata"].get("name")) for e in events[:3]] == [
         ("ADDED", "one"), ("ADDED", "two"), ("BOOKMARK", None)]  # fmt: skip
     assert events[2]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+
+
+def test_legacy_watch_path(kubesim_server: KubesimServer) -> None:
+    start = httpx.get(kubesim_server.url + "/api/v1/namespaces/default/configmaps").json()["metadata"][
+        "resourceVersion"
+    ]
+    client.CoreV1Api(kubesim_server.api_client()).create_namespaced_config_map("default", _cm("legacy"))
+    response = httpx.get(kubesim_server.url + "/api/v1/watch/namespaces/default/configmaps",
+                         params={"resourceVersion": start, "timeoutSeconds": "1"}, timeout=10)  # fmt: skip
+    events = [json.loads(line) for line in response.text.splitlines() if line]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "legacy")]
