@@ -10,8 +10,10 @@ from functools import cached_property
 
 import redis
 
+from gitops.clusters.store import ClusterSecretStore
 from gitops.coordination import AppLocks, Claims, EventLog, HotStatus, RefreshRequests, redis_client
 from gitops.keys import Keys
+from gitops.projects.review import FleetInputsCache
 from gitops.registry import ApplicationRegistry, management_api_client
 from gitops.settings import Settings, get_settings
 from workers.ports import Reconciler
@@ -65,6 +67,12 @@ class WorkerContext:
     @cached_property
     def registry(self) -> ApplicationRegistry:
         return ApplicationRegistry(management_api_client(self.settings), self.settings.namespace)
+
+    @cached_property
+    def fleet(self) -> FleetInputsCache:
+        """AppProjects, Applications and cluster Secrets for the fleet checks (gitops.projects.review)."""
+        secrets = ClusterSecretStore(self.registry.api.api_client, self.settings.namespace)
+        return FleetInputsCache(self.registry, secrets.list)
 
     @cached_property
     def reconciler(self) -> Reconciler:

@@ -16,6 +16,7 @@ from typing import Any
 from celery import Celery
 
 from gitops.errors import LockLostError
+from gitops.projects.review import review_refresh
 from gitops.registry import durable_fence
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh, request_sync_step
@@ -60,7 +61,8 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
             if resource is None:
                 return "gone"
             outcome = ctx.reconciler.refresh(resource, hard=hard)
-            status = merged_status(resource, outcome.status)
+            review = review_refresh(ctx.fleet, resource, outcome.status, start_sync=outcome.start_sync)
+            status = merged_status(resource, review.status)
             keeper.check()
             ctx.hot.write(lease, status)
             ctx.registry.write_status(app_name, status, lease.fence)
@@ -73,7 +75,9 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
     ctx.events.record(
         app_name, "refreshed", outcome.summary or ("hard refresh" if hard else "refresh"), by=by
     )
-    if outcome.start_sync and not has_operation(resource):
+    if outcome.start_sync and not has_operation(resource) and not review.sync_allowed:
+        ctx.events.record(app_name, "auto-sync-blocked", review.reason, by=by)  # project, window, dependency
+    elif outcome.start_sync and not has_operation(resource):
         operation = {"sync": outcome.sync_operation, "initiatedBy": {"username": "bosun", "automated": True}}
         ctx.registry.patch(app_name, {"operation": operation})
         ctx.events.record(app_name, "auto-sync", "automated sync started", by=by)

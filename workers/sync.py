@@ -15,9 +15,11 @@ from typing import Any
 from celery import Celery
 
 from gitops.errors import LockLostError
+from gitops.projects.review import first_step_refusal, refused_operation_status
 from gitops.registry import durable_fence
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh, request_sync_step
+from workers.ports import StepOutcome
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,11 @@ def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "
             resource = ctx.registry.application(app_name)  # re-read under the lock: newest status
             if resource is None or not has_operation(resource):
                 return "idle" if resource is not None else "gone"
-            outcome = ctx.reconciler.sync_step(resource)
+            refusal = first_step_refusal(ctx.fleet, resource)  # project, windows, dependencies
+            if refusal is not None:
+                outcome = StepOutcome(refused_operation_status(resource, refusal), done=True, summary=refusal)
+            else:
+                outcome = ctx.reconciler.sync_step(resource)
             keeper.check()
             ctx.hot.write(lease, outcome.status)
             ctx.registry.write_status(app_name, outcome.status, lease.fence)

@@ -29,7 +29,7 @@ from gitops.clusters.catalog import ClusterCatalog
 from gitops.clusters.secrets import ClusterRecord
 from gitops.dependencies import DEPENDENCY_CONDITION, dependency_gate
 from gitops.errors import SpecError
-from gitops.model.timefmt import to_rfc3339
+from gitops.model.timefmt import now_utc, to_rfc3339
 from gitops.projects.checks import forbidden_summary, mark_forbidden, resolve_project, spec_violations
 from gitops.projects.model import AppProject
 from gitops.projects.permissions import destination_permitted, kind_permitted
@@ -169,3 +169,36 @@ def review_app(
         project, app, now, manual, server=cluster.server, cluster_name=cluster.name
     )
     return FleetReview(result, allowed, reason, cluster, project)
+
+
+def review_refresh(
+    cache: FleetInputsCache, app: Mapping[str, Any], status: Mapping[str, Any], *, start_sync: bool
+) -> FleetReview:
+    """The worker's call after the reconciler's refresh (fresh inputs when a sync may start)."""
+    return review_app(app, status, cache.get(fresh=start_sync), now_utc(), manual=False)
+
+
+def first_step_refusal(cache: FleetInputsCache, app: Mapping[str, Any]) -> str | None:
+    """The worker's call before a sync step: None to go on; else why the operation must not start.
+    Only an operation that has not started yet is checked (a running one is never cut short)."""
+    state = (app.get("status") or {}).get("operationState") or {}
+    if state.get("phase") in ("Running", "Terminating") or not app.get("operation"):
+        return None
+    automated = bool(((app.get("operation") or {}).get("initiatedBy") or {}).get("automated"))
+    review = review_app(app, app.get("status") or {}, cache.get(fresh=True), now_utc(), manual=not automated)
+    return None if review.sync_allowed else review.reason
+
+
+def refused_operation_status(app: Mapping[str, Any], reason: str) -> Obj:
+    """The app's status with its requested operation recorded as Failed (nothing was applied)."""
+    at = to_rfc3339(now_utc())
+    status: Obj = copy.deepcopy(dict(app.get("status") or {}))
+    status.pop("bosun", None)
+    status["operationState"] = {
+        "operation": copy.deepcopy(app.get("operation") or {}),
+        "phase": "Failed",
+        "message": f"sync refused before anything was applied: {reason}",
+        "startedAt": at,
+        "finishedAt": at,
+    }
+    return status
