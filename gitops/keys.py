@@ -86,3 +86,12 @@ class Keys:
     def self_heal_attempts(self, app: str) -> str:
         """Consecutive self-heal syncs of the app (drives the 2 s x 3^n backoff)."""
         return self._k("selfheal", app)
+
+    # --- ApplicationSets (workers/appsets.py) ---
+    def appset_pending(self, appset: str) -> str:
+        """Set while a `bosun.appset_reconcile` of the set is queued (coalesces triggers)."""
+        return self._k("pending", "appset", appset)
+
+    def appset_state(self, appset: str) -> str:
+        """Hash: the inputs fingerprint and time of the set's last queued reconcile (the tick compares)."""
+        return self._k("appset", appset)

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(
         5.0, gt=0, description="How often the beat's tick task looks for apps due a refresh"
     )
+    appset_poll_seconds: int = Field(
+        180, gt=0, description="ApplicationSets are regenerated at least this often (git generators poll)"
+    )
     lock_ttl_seconds: float = Field(
         30.0, gt=0, description="App lock lifetime; renewed every third of it while a worker works"
     )
