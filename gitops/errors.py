@@ -144,3 +144,7 @@ class ApiError(BosunError):
     ) -> None:
         self.status = status
         super().__init__(message, app=app, target=target, hint=hint)
+
+
+class DemoError(BosunError):
+    """`bosun.demo`: a part of the local stack failed to start, or the apps did not converge in time."""
