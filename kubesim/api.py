@@ -59,6 +59,7 @@ from kubesim.store import Store, object_key
 from kubesim.subresources import scale_body, scale_of
 
 Obj = dict[str, Any]
+Items = list[Obj]
 __all__ = [
     "APPLY_PATCH",
     "JSON_PATCH",
@@ -88,6 +89,7 @@ class Api(WritePipeline):
         self.store = Store(watch_window)
         self.ext = extensions or load()
         self._listeners: list[Listener] = []
+        self._snapshots = paging.Snapshots()
         for ns in DEFAULT_NAMESPACES:
             self.create(NAMESPACES, None, {"metadata": {"name": ns}}, field_manager="kube-apiserver")
 
@@ -154,33 +156,45 @@ class Api(WritePipeline):
         predicate = combine(
             parse_label_selector(label_selector), parse_field_selector(field_selector, rt.field_labels)
         )
-        start_after = paging.decode_continue(continue_token) if continue_token else ""
+        token = paging.decode(continue_token) if continue_token else None
+        snapshot = self._snapshots.take(token.snapshot) if token else None
+        if snapshot is not None:
+            list_rv, matching = snapshot
+        else:
+            if token is not None and token.rv < self.store.oldest_rv():
+                raise paging.expired()
+            list_rv = self.store.rv
+            matching = self._matching(rt, namespace, predicate, field_selector, token.start if token else "")
+        page = matching[:limit] if limit else matching
+        items = [self.present(rt, obj) for obj in page]
+        list_meta: Obj = {"resourceVersion": str(list_rv)}
+        rest = matching[len(page) :]
+        if rest:
+            snap = self._snapshots.put(list_rv, rest)
+            list_meta["continue"] = paging.encode(paging.Token(list_rv, paging.continue_key(page[-1]), snap))
+            if predicate is None:
+                list_meta["remainingItemCount"] = len(rest)
+        result = {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": list_meta, "items": items}
+        return meta.clone(result) if copy else result
+
+    def _matching(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        predicate: Callable[[Obj], bool] | None,
+        field_selector: str | None,
+        start_after: str,
+    ) -> Items:
         ns = namespace if rt.namespaced else None
-        items: list[Obj] = []
-        more: str | None = None
-        remaining = 0
         only = name_of_field_selector(field_selector)
         if only is not None and ns is not None:
             found = self.store.get(rt.storage_key, ns, only)
             source: Any = [found] if found is not None and object_key(ns, only) > start_after else []
         else:
             source = self.store.items(rt.storage_key, ns, start_after)
-        for obj in source:
-            if predicate is not None and not predicate(obj):
-                continue
-            if limit and len(items) >= limit:
-                more = paging.continue_key(items[-1])
-                if predicate is None:
-                    remaining = 1 + sum(1 for _ in source)
-                break
-            items.append(self.present(rt, obj))
-        list_meta: Obj = {"resourceVersion": str(self.store.rv)}
-        if more:
-            list_meta["continue"] = paging.encode_continue(more, self.store.rv)
-            if remaining:
-                list_meta["remainingItemCount"] = remaining
-        result = {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": list_meta, "items": items}
-        return meta.clone(result) if copy else result
+        if predicate is None:
+            return list(source)
+        return [obj for obj in source if predicate(obj)]
 
     # ---- writes -------------------------------------------------------------------------------------------
     def create(

@@ -201,3 +201,27 @@ def test_legacy_watch_path(kubesim_server: KubesimServer) -> None:
                          params={"resourceVersion": start, "timeoutSeconds": "1"}, timeout=10)  # fmt: skip
     events = [json.loads(line) for line in response.text.splitlines() if line]
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "legacy")]
+
+
+def test_pages_come_from_one_snapshot(labelled: client.CoreV1Api) -> None:
+    first = labelled.list_namespaced_config_map("default", limit=2)
+    assert [i.metadata.name for i in first.items] == ["a", "b"]
+    labelled.delete_namespaced_config_map("c", "default")
+    labelled.create_namespaced_config_map("default", _cm("bb"))
+    second = labelled.list_namespaced_config_map("default", limit=2, _continue=first.metadata._continue)
+    assert [i.metadata.name for i in second.items] == ["c", "d"]  # as of the first page's resourceVersion
+    assert second.metadata.resource_version == first.metadata.resource_version
+
+
+def test_too_old_continue_token_is_410(kubesim_factory: object) -> None:
+    server = kubesim_factory(watch_window=3)  # type: ignore[operator]
+    v1 = client.CoreV1Api(server.api_client())
+    for i in range(3):
+        v1.create_namespaced_config_map("default", _cm(f"p{i}"))
+    first = v1.list_namespaced_config_map("default", limit=1)
+    v1.list_namespaced_config_map("default", limit=1, _continue=first.metadata._continue)  # uses the snapshot
+    for i in range(5):
+        v1.create_namespaced_config_map("default", _cm(f"q{i}"))
+    with pytest.raises(ApiException) as err:
+        v1.list_namespaced_config_map("default", limit=1, _continue=first.metadata._continue)
+    assert err.value.status == 410 and json.loads(err.value.body)["reason"] == "Expired"
