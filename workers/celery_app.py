@@ -29,6 +29,7 @@ TASK_ROUTES = {
     "bosun.refresh": {"queue": REFRESH_QUEUE},
     "bosun.webhook_fanout": {"queue": REFRESH_QUEUE},
     "bosun.tick": {"queue": REFRESH_QUEUE},
+    "bosun.appset_reconcile": {"queue": REFRESH_QUEUE},
     "bosun.sync_step": {"queue": SYNC_QUEUE},
 }
 
@@ -88,7 +89,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     celery = Celery("bosun")
     celery.conf.update(celery_config(settings))
-    celery.conf.update(include=["workers.tasks"])
+    celery.conf.update(include=["workers.tasks", "workers.appsets"])
     return celery
 
 

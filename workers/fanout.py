@@ -7,6 +7,7 @@ from celery import Celery
 
 from gitops.triggers.event import PushEvent
 from gitops.triggers.match import app_matches
+from workers.appsets import enqueue_appsets_for_push
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh
 
@@ -27,5 +28,6 @@ def run_fanout(ctx: WorkerContext, celery: Celery, event_id: str) -> list[str]:
             ctx.events.record(
                 str(name), "webhook", f"{event.provider} push {', '.join(event.refs)} {event.after[:12]}"
             )
+    enqueue_appsets_for_push(ctx, celery, event)  # never raises
     ctx.redis.delete(key)
     return matched

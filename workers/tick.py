@@ -11,6 +11,7 @@ import time
 from celery import Celery
 
 from gitops.triggers.due import app_interval, app_period, current_slot
+from workers.appsets import enqueue_due_appsets
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh
 
@@ -42,4 +43,5 @@ def run_tick(ctx: WorkerContext, celery: Celery, now: float | None = None) -> li
             celery, ctx.refreshes, name
         ):
             queued.append(name)
+    enqueue_due_appsets(ctx, celery, now)  # never raises: a set problem must not stop app refreshes
     return queued
