@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None, registry: ApplicationRegistry |
     api.include_router(applications.router)
     api.include_router(app_admin.router)
     api.include_router(fleet.router)
+    fleet.register_metrics(state)
 
     @api.get("/healthz")
     def healthz() -> JSONResponse:

@@ -4,11 +4,14 @@ or write token, writes the write token. Credentials are accepted on add and neve
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -214,3 +217,49 @@ async def get_project(request: Request, name: str) -> Obj:
             status_code=404, detail=f"project {name!r} not found in namespace {state.settings.namespace}"
         )
     return _project_view(project, apps, datetime.now(UTC))
+
+
+class ClusterMetrics(Collector):
+    """`bosun_cluster_applications{cluster, sync, health}`: apps per destination cluster by status
+    (one LIST of Applications and of cluster Secrets per scrape; an unreachable cluster shows as its
+    apps' sync status Unknown)."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.fleet: Fleet | None = None
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "bosun_cluster_applications",
+            "Applications per destination cluster by sync and health status",
+            labels=["cluster", "sync", "health"],
+        )
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield self._family()  # so registering does not list anything
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = self._family()
+        try:
+            self.fleet = self.fleet or Fleet(self.state)
+            self.fleet.ports.catalog(fresh=True)
+            counts: dict[tuple[str, str, str], int] = {}
+            for app in self.state.registry.applications():
+                status = app.get("status") or {}
+                key = (
+                    _destination_cluster(app, self.fleet.ports) or "(unknown)",
+                    str((status.get("sync") or {}).get("status") or "Unknown"),
+                    str((status.get("health") or {}).get("status") or "Unknown"),
+                )
+                counts[key] = counts.get(key, 0) + 1
+        except Exception:  # a failing collector must not break the whole scrape
+            return
+        for labels, count in sorted(counts.items()):
+            family.add_metric(list(labels), count)
+        yield family
+
+
+def register_metrics(state: ServerState) -> None:
+    """Add the per-cluster metrics to the API server's Prometheus registry."""
+    state.prometheus.register(ClusterMetrics(state))

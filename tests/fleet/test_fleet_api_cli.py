@@ -80,7 +80,7 @@ def app(name: str, destination: dict[str, str], project: str = "default") -> dic
 
 
 def test_cluster_add_list_remove(stack: Any) -> None:
-    cli, registry, clusters, _url = stack
+    cli, registry, clusters, url = stack
     for name, server in clusters.items():
         result = cli("cluster", "add", "kubesim", "--name", name, "--kubeconfig", str(server.kubeconfig))
         assert result.returncode == 0, result.stderr
@@ -99,6 +99,11 @@ def test_cluster_add_list_remove(stack: Any) -> None:
     assert rows["dev"]["connectionState"] == "Successful" and rows["dev"]["serverVersion"].startswith("v1.")
     assert (rows["dev"]["applications"], rows["prod"]["applications"]) == (2, 1)
     assert rows["in-cluster"]["connectionState"] == "Successful"
+
+    registry.write_status("c", {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}, fence=1)
+    metrics = httpx.get(f"{url}/metrics", timeout=10).text
+    assert 'bosun_cluster_applications{cluster="dev",health="Unknown",sync="Unknown"} 2.0' in metrics
+    assert 'bosun_cluster_applications{cluster="prod",health="Healthy",sync="Synced"} 1.0' in metrics
 
     clusters["prod"].stop()
     table = cli("cluster", "list")
