@@ -54,7 +54,7 @@ def stack(
 ) -> Iterator[tuple[Cli, ApplicationRegistry, dict[str, Any], str]]:
     mgmt = kubesim_factory()
     install_crds(mgmt.kubeconfig)
-    clusters = {"dev": kubesim_factory(), "prod": kubesim_factory(token="prod-token-secret-77")}
+    clusters = {"dev": kubesim_factory(), "prod": kubesim_factory(token="prod-token-secret-77", tls=True)}
     registry = ApplicationRegistry(mgmt.api_client(), "bosun")
     settings = Settings(
         redis_url=redis_server.url,
@@ -99,6 +99,8 @@ def test_cluster_add_list_remove(stack: Any) -> None:
     assert rows["dev"]["connectionState"] == "Successful" and rows["dev"]["serverVersion"].startswith("v1.")
     assert (rows["dev"]["applications"], rows["prod"]["applications"]) == (2, 1)
     assert rows["in-cluster"]["connectionState"] == "Successful"
+    assert rows["prod"]["server"].startswith("https://")  # TLS with the kubeconfig's CA and a token
+    assert rows["prod"]["connectionState"] == "Successful", rows["prod"]["message"]
 
     registry.write_status("c", {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}, fence=1)
     metrics = httpx.get(f"{url}/metrics", timeout=10).text
