@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bosun import __doc__ as package_doc
 from bosun.client import BosunClient
-from bosun.commands import apps, cluster, flower, processes, proj
+from bosun.commands import apps, appset, cluster, flower, processes, proj
 from gitops.errors import BosunError
 from gitops.settings import get_settings
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     apps.add_parsers(sub)
     cluster.add_parsers(sub)
     proj.add_parsers(sub)
+    appset.add_parsers(sub)
     return parser
 
 
