@@ -92,6 +92,10 @@ class Keys:
         """Set while a `bosun.appset_reconcile` of the set is queued (coalesces triggers)."""
         return self._k("pending", "appset", appset)
 
+    def app_finalize_pending(self, app: str) -> str:
+        """Set while a `bosun.app_finalize` (resources-finalizer deletion step) of the app is queued."""
+        return self._k("pending", "finalize", app)
+
     def appset_state(self, appset: str) -> str:
         """Hash: the inputs fingerprint and time of the set's last queued reconcile (the tick compares)."""
         return self._k("appset", appset)

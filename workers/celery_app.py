@@ -30,6 +30,7 @@ TASK_ROUTES = {
     "bosun.webhook_fanout": {"queue": REFRESH_QUEUE},
     "bosun.tick": {"queue": REFRESH_QUEUE},
     "bosun.appset_reconcile": {"queue": REFRESH_QUEUE},
+    "bosun.app_finalize": {"queue": SYNC_QUEUE},
     "bosun.sync_step": {"queue": SYNC_QUEUE},
 }
 
@@ -89,7 +90,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     celery = Celery("bosun")
     celery.conf.update(celery_config(settings))
-    celery.conf.update(include=["workers.tasks", "workers.appsets"])
+    celery.conf.update(include=["workers.tasks", "workers.appsets", "workers.app_deletion"])
     return celery
 
 

@@ -11,6 +11,7 @@ import time
 from celery import Celery
 
 from gitops.triggers.due import app_interval, app_period, current_slot
+from workers.app_deletion import needs_finalizing, request_finalize
 from workers.appsets import enqueue_due_appsets
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh
@@ -29,6 +30,8 @@ def run_tick(ctx: WorkerContext, celery: Celery, now: float | None = None) -> li
         if not name:
             continue
         name = str(name)
+        if needs_finalizing(app):
+            request_finalize(ctx, celery, name)  # resources-finalizer deletion (workers/app_deletion.py)
         annotation = (meta.get("annotations") or {}).get(REFRESH_ANNOTATION)
         if annotation in ("normal", "hard"):
             if request_refresh(celery, ctx.refreshes, name, hard=annotation == "hard"):

@@ -1,7 +1,7 @@
 """Deleting an Application's resources when the Application is deleted with a resources finalizer.
 
 `deletion_step(port, app_resource)` is re-entrant (call it until `done`): it lists the objects the
-app tracks (kinds from its `status.resources`), plans `gitops.sync.prune.deletion_batches` (highest
+app tracks (kinds from its `status.resources` and last sync result), plans `gitops.sync.prune.deletion_batches` (highest
 wave first; `Delete=false` objects stay), deletes the objects of the first batch still present with
 the finalizer's propagation (Foreground, or Background for the `/background` finalizer) and
 reports what it waits for; objects already terminating are only waited for. When nothing tracked
@@ -51,7 +51,9 @@ def deletion_step(
     finalizers = [str(f) for f in meta.get("finalizers") or []]
     if deletion_propagation(finalizers) is None:
         return DeletionStep(True, "no resources finalizer: resources are kept")
-    previous = ((app.get("status") or {}).get("resources")) or []
+    status = app.get("status") or {}
+    synced = ((status.get("operationState") or {}).get("syncResult") or {}).get("resources") or []
+    previous = [*(status.get("resources") or []), *synced]
     kinds = kinds_to_list([], [{**r, "version": r.get("version") or "v1"} for r in previous])
     live = load_live(port, name, [], extra_kinds=kinds, include_untracked=False)
     namespaced: dict[tuple[str, str], bool] = {}
