@@ -2,8 +2,9 @@
 kubesim with Bosun's CRDs, a git repository on loopback, `bosun server` and `bosun worker`
 subprocesses (started through the CLI itself), and a runner for `bosun ...` commands.
 
-Workers load the control-plane probe Reconciler (`--include tests.controlplane.probe_worker`): the CLI
-tests prove the CLI -> API -> queue -> worker -> status path, the engine has its own tests.
+Workers run either the real engine (test_engine_cli: git -> kubesim) or the control-plane probe
+Reconciler (`--include tests.controlplane.probe_worker`), which makes timing and outcomes of the
+CLI -> API -> queue -> worker -> status path controllable.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from gitops.registry import ApplicationRegistry
 from gitops.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
+TOOLS = REPO / ".tools" / "bin"
 READ_TOKEN = "cli-read-token-5f1c"
 WRITE_TOKEN = "cli-write-token-9a2e"
 FLOWER_PASSWORD = "flower-pass-77d0"
@@ -107,6 +109,8 @@ class CliStack:
             "BOSUN_LOCK_TTL_SECONDS": "3", "BOSUN_SYNC_STEP_COUNTDOWN_SECONDS": "0.2", "BOSUN_REFRESH_JITTER_SECONDS": "0",
             "BOSUN_FLOWER_PASSWORD": FLOWER_PASSWORD, "BOSUN_FLOWER_USER": "ops",
             "BOSUN_GIT_CACHE_DIR": str(tmp / "git-cache"), "XDG_CACHE_HOME": str(tmp / "cache"),
+            "BOSUN_MANIFEST_CACHE_HMAC_KEY": "cli-manifest-hmac-key-0123456789",
+            "BOSUN_KUBECTL_PATH": str(TOOLS / "kubectl"), "BOSUN_HELM_PATH": str(TOOLS / "helm"),
         }  # fmt: skip
         self.processes: list[BosunProcess] = []
         self.registry: ApplicationRegistry | None = None  # set by the fixture (kubesim's Applications)
@@ -121,9 +125,12 @@ class CliStack:
         proc.wait_for(url=f"{self.api_url}/healthz")
         return proc
 
-    def worker(self, name: str) -> BosunProcess:
-        proc = self.start(["worker", "--queues", "refresh,sync", "--concurrency", "2", "--hostname",
-                           f"{name}@%h", "--include", "tests.controlplane.probe_worker"], name)  # fmt: skip
+    def worker(self, name: str, probe: bool = True) -> BosunProcess:
+        """`bosun worker`; with `probe` it loads the control-plane probe Reconciler, else the real engine."""
+        args = ["worker", "--queues", "refresh,sync", "--concurrency", "2", "--hostname", f"{name}@%h"]
+        if probe:
+            args += ["--include", "tests.controlplane.probe_worker"]
+        proc = self.start(args, name)
         proc.wait_for(ready="ready.")
         return proc
 
