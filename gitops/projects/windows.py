@@ -50,8 +50,13 @@ def window_applies(
 def window_active(window: SyncWindow, now: datetime) -> bool:
     """True when the schedule (in the window's time zone) fired within the last `duration`."""
     local_now = now.astimezone(ZoneInfo(window.time_zone))
-    # the latest firing at or before now: croniter's get_prev is strict, so step past now by 1 s
-    last: datetime = croniter(window.schedule, local_now + timedelta(seconds=1)).get_prev(datetime)
+    # cron fires on whole minutes: the latest firing at or before now is this minute if it matches,
+    # else the previous match (croniter's get_prev is strictly before its start)
+    minute = local_now.replace(second=0, microsecond=0)
+    if croniter.match(window.schedule, minute):
+        last = minute
+    else:
+        last = croniter(window.schedule, minute).get_prev(datetime)
     return last <= local_now < last + timedelta(seconds=window.duration_seconds)
 
 

@@ -37,6 +37,16 @@ def test_active_by_schedule_and_duration() -> None:
     assert not window_active(w, at(21, 59))
 
 
+def test_last_second_of_a_minute_and_just_before_a_firing() -> None:
+    every_minute = project(window(schedule="* * * * *", duration="1h")).sync_windows[0]
+    assert window_active(every_minute, datetime(2026, 6, 2, 7, 52, 59, 600000, tzinfo=UTC))
+    noon = project(window(schedule="0 12 * * *", duration="1m")).sync_windows[0]
+    assert not window_active(noon, datetime(2026, 6, 2, 11, 59, 59, 900000, tzinfo=UTC))
+    assert window_active(noon, datetime(2026, 6, 2, 12, 0, 0, tzinfo=UTC))
+    assert window_active(noon, datetime(2026, 6, 2, 12, 0, 59, 999000, tzinfo=UTC))
+    assert not window_active(noon, datetime(2026, 6, 2, 12, 1, 0, tzinfo=UTC))
+
+
 def test_time_zone_shifts_the_schedule() -> None:
     berlin = project(window(timeZone="Europe/Berlin")).sync_windows[0]
     assert window_active(berlin, at(20, 30))  # 22:30 in Berlin (CEST, UTC+2)
