@@ -5,7 +5,9 @@ app tracks (kinds from its `status.resources` and last sync result), plans `gito
 wave first; `Delete=false` objects stay), deletes the objects of the first batch still present with
 the finalizer's propagation (Foreground, or Background for the `/background` finalizer) and
 reports what it waits for; objects already terminating are only waited for. When nothing tracked
-remains, `done` is True and the caller releases the finalizer (`remaining_finalizers`).
+remains, `done` is True and the caller releases the finalizer (`remaining_finalizers`). `Delete=confirm`
+objects wait (not done) until the app carries `argocd.argoproj.io/deletion-approved` (Argo CD's
+`argocd app confirm-deletion`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from gitops.sync.prune import (
 from gitops.tracking import DEFAULT_TRACKING_ANNOTATION, ResourceKey, kinds_to_list
 
 RESOURCE_FINALIZERS = (FOREGROUND_FINALIZER, BACKGROUND_FINALIZER)
+DELETION_APPROVED = "argocd.argoproj.io/deletion-approved"
 
 
 @dataclass
@@ -44,9 +47,11 @@ def remaining_finalizers(finalizers: Iterable[str]) -> list[str]:
 
 def deletion_step(
     port: ClusterPort, app: Mapping[str, Any], *, tracking_annotation: str = DEFAULT_TRACKING_ANNOTATION,
-    delete_confirmed: bool = False,
+    delete_confirmed: bool | None = None,
 ) -> DeletionStep:  # fmt: skip
     meta = app.get("metadata") or {}
+    if delete_confirmed is None:
+        delete_confirmed = bool((meta.get("annotations") or {}).get(DELETION_APPROVED))
     name = str(meta.get("name") or "")
     finalizers = [str(f) for f in meta.get("finalizers") or []]
     if deletion_propagation(finalizers) is None:
@@ -65,6 +70,14 @@ def deletion_step(
                 raise
     batches = deletion_batches(name, live, finalizers, namespaced=namespaced,
                                tracking_annotation=tracking_annotation, delete_confirmed=delete_confirmed)  # fmt: skip
+    if not batches and not delete_confirmed:
+        waiting = deletion_batches(name, live, finalizers, namespaced=namespaced,
+                                   tracking_annotation=tracking_annotation, delete_confirmed=True)  # fmt: skip
+        if waiting:
+            keys = ", ".join(str(d.key) for batch in waiting for d in batch)
+            return DeletionStep(False, f"waiting for deletion approval of {keys} (Delete=confirm): "
+                                f"annotate the Application {DELETION_APPROVED}=<time>",
+                                waiting=[str(d.key) for batch in waiting for d in batch])  # fmt: skip
     if not batches:
         return DeletionStep(True, "all resources deleted")
     by_key = {

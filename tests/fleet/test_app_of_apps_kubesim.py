@@ -140,3 +140,29 @@ def test_children_must_land_in_the_management_namespace(kubesim_factory: Callabl
     with pytest.raises(SpecError, match="must target the management cluster"):
         tree.driver._desired(remote)
     assert set(tree.apps()) == {"bad-root", "remote-root"}
+
+
+def test_delete_confirm_waits_for_approval(kubesim_factory: Callable[..., Any]) -> None:
+    tree = Tree(kubesim_factory)
+    tree.driver.create_app("careful", {"name": "dev", "namespace": "careful"},
+                           "configmap-delete-confirm-waits-for-approval.yaml")  # fmt: skip
+    tree.driver.registry.patch("careful", {"spec": {"syncPolicy": {"syncOptions": ["CreateNamespace=true"]}},
+                                           "metadata": {"finalizers": [FOREGROUND_FINALIZER]}})  # fmt: skip
+    assert tree.driver.sync("careful") == (True, "Succeeded")
+    tree.driver.delete("careful")
+    for _ in range(20):
+        step = tree.driver.finalize("careful")
+        assert step is not None and not step.done
+        if "approval" in step.message:
+            break
+        time.sleep(0.05)
+    assert "waiting for deletion approval of core/ConfigMap careful/precious" in step.message
+    assert tree.configmaps("careful") == ["precious"] and "careful" in tree.apps()
+    tree.driver.registry.patch("careful", {"metadata": {"annotations": {
+        "argocd.argoproj.io/deletion-approved": "2026-11-26T08:00:00Z"}}})  # fmt: skip
+    deadline = time.monotonic() + 20
+    while "careful" in tree.apps():
+        assert time.monotonic() < deadline
+        tree.driver.finalize("careful")
+        time.sleep(0.05)
+    assert tree.configmaps("careful") == []
