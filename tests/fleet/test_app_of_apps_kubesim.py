@@ -156,7 +156,10 @@ def test_delete_confirm_waits_for_approval(kubesim_factory: Callable[..., Any]) 
         if "approval" in step.message:
             break
         time.sleep(0.05)
-    assert "waiting for deletion approval of core/ConfigMap careful/precious" in step.message
+    assert (
+        step is not None
+        and "waiting for deletion approval of core/ConfigMap careful/precious" in step.message
+    )
     assert tree.configmaps("careful") == ["precious"] and "careful" in tree.apps()
     tree.driver.registry.patch("careful", {"metadata": {"annotations": {
         "argocd.argoproj.io/deletion-approved": "2026-11-26T08:00:00Z"}}})  # fmt: skip
