@@ -14,12 +14,14 @@ from typing import Any, Protocol
 @dataclass
 class RefreshOutcome:
     """A refresh's result: the status to save, and whether an automated sync should start now
-    (`sync_operation` then holds the `operation.sync` fields: revision, prune, syncOptions...)."""
+    (`operation` is then the Application `operation` to record; default: a plain automated sync).
+    `refresh_in`: seconds after which another refresh is wanted (self-heal backoff)."""
 
     status: dict[str, Any]
     start_sync: bool = False
     summary: str = ""
-    sync_operation: dict[str, Any] = field(default_factory=dict)
+    operation: dict[str, Any] | None = None
+    refresh_in: float | None = None
 
 
 @dataclass
@@ -29,6 +31,7 @@ class StepOutcome:
     status: dict[str, Any]
     done: bool
     summary: str = ""
+    countdown: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

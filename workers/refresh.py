@@ -78,8 +78,13 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
     if outcome.start_sync and not has_operation(resource) and not review.sync_allowed:
         ctx.events.record(app_name, "auto-sync-blocked", review.reason, by=by)  # project, window, dependency
     elif outcome.start_sync and not has_operation(resource):
-        operation = {"sync": outcome.sync_operation, "initiatedBy": {"username": "bosun", "automated": True}}
+        operation = outcome.operation or {
+            "sync": {},
+            "initiatedBy": {"username": "automated-sync", "automated": True},
+        }
         ctx.registry.patch(app_name, {"operation": operation})
         ctx.events.record(app_name, "auto-sync", "automated sync started", by=by)
         request_sync_step(celery, ctx.sync_steps, app_name)
+    elif outcome.refresh_in is not None:
+        request_refresh(celery, ctx.refreshes, app_name, countdown=outcome.refresh_in)
     return "refreshed"

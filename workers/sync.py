@@ -66,5 +66,7 @@ def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "
         ctx.registry.patch(app_name, {"operation": None})
         request_refresh(celery, ctx.refreshes, app_name)
         return "done"
+    if outcome.countdown is not None:
+        countdown = min(max(outcome.countdown, 0.0), countdown) if countdown else outcome.countdown
     request_sync_step(celery, ctx.sync_steps, app_name, countdown=countdown)
     return "stepped"

@@ -27,7 +27,7 @@ GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
 _SHA = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
-def _safe_normalize(url: str) -> str | None:
+def safe_normalize(url: str) -> str | None:
     try:
         return normalize(url)
     except SpecError:
@@ -109,14 +109,14 @@ def app_sources(app: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def app_matches(app: Mapping[str, Any], event: PushEvent) -> bool:
     """Whether the push event should trigger a refresh of the Application (a resource dict)."""
-    pushed = {n for n in (_safe_normalize(u) for u in event.repo_urls) if n}
+    pushed = {n for n in (safe_normalize(u) for u in event.repo_urls) if n}
     if not pushed:
         return False
     annotations = (app.get("metadata") or {}).get("annotations") or {}
     for source in app_sources(app):
         if source.get("chart"):
             continue
-        repo = _safe_normalize(str(source.get("repoURL") or ""))
+        repo = safe_normalize(str(source.get("repoURL") or ""))
         if repo is None or repo not in pushed:
             continue
         target = source.get("targetRevision")

@@ -57,10 +57,15 @@ def bosun_env(redis_url: str, prefix: str, kubeconfig: Path | None, **extra: str
 
 
 def start_worker(
-    env: dict[str, str], log: Path, name: str, concurrency: int = 2, queues: str = "refresh,sync"
+    env: dict[str, str],
+    log: Path,
+    name: str,
+    concurrency: int = 2,
+    queues: str = "refresh,sync",
+    app: str = "tests.controlplane.probe_worker",
 ) -> CeleryProcess:
     worker = CeleryProcess(
-        ["-A", "tests.controlplane.probe_worker", "worker", "-Q", queues, "-c", str(concurrency), "-n", f"{name}@%h",
+        ["-A", app, "worker", "-Q", queues, "-c", str(concurrency), "-n", f"{name}@%h",
          "--without-mingle", "--without-gossip", "-l", "INFO"],
         env, log,
     )  # fmt: skip

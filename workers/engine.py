@@ -1,0 +1,179 @@
+"""The engine-backed Reconciler the workers run: source (resolve, render or cache), destination
+cluster (gitops.clusters via the app's project), compare, health, status composition, the
+automated-sync decision, and one SyncEngine pass per sync step. Project, window and dependency
+reviews are applied by the tasks (gitops.projects.review). Built once per worker process."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from kubernetes import client as kclient
+
+from gitops.cache import RedisCache
+from gitops.cluster.kube import KubeClusterPort
+from gitops.clusters import ClusterPorts, unreachable_message
+from gitops.clusters.store import ClusterSecretStore
+from gitops.compare import compare_app
+from gitops.errors import BosunError, ClusterError, SourceError, SpecError
+from gitops.model.application import ApplicationSyncSpec
+from gitops.model.compose import compose_status
+from gitops.model.operation import Operation
+from gitops.model.status import ApplicationStatus
+from gitops.model.timefmt import to_rfc3339
+from gitops.projects.gate import FleetTarget, fleet_target
+from gitops.registry import management_api_client
+from gitops.source.git_setup import build_git_source
+from gitops.source.service import DesiredState, SourceService
+from gitops.source.spec import parse_application
+from gitops.sync.engine import SyncEngine, SyncInputs
+from gitops.sync.live import load_live
+from gitops.sync.retry import automated_sync_operation, should_auto_sync
+from workers.context import WorkerContext
+from workers.opstore import StatusOperationStore
+from workers.ports import RefreshOutcome, StepOutcome
+
+Obj = dict[str, Any]
+
+
+def _name(app: Mapping[str, Any]) -> str:
+    return str((app.get("metadata") or {}).get("name") or "")
+
+
+def _namespace(app: Mapping[str, Any]) -> str:
+    return str(((app.get("spec") or {}).get("destination") or {}).get("namespace") or "")
+
+
+def repository_secrets(api_client: Any, namespace: str) -> list[Obj]:
+    """Repository and repo-creds Secrets of the management namespace, as dicts (read at worker start)."""
+    core = kclient.CoreV1Api(api_client)
+    secrets: list[Obj] = []
+    for kind in ("repository", "repo-creds"):
+        listing = core.list_namespaced_secret(
+            namespace, label_selector=f"argocd.argoproj.io/secret-type={kind}"
+        )
+        secrets.extend(api_client.sanitize_for_serialization(item) for item in listing.items)
+    return secrets
+
+
+class EngineReconciler:
+    """Reconciler over the real engine parts; one per worker process."""
+
+    def __init__(self, ctx: WorkerContext) -> None:
+        settings = ctx.settings
+        self.ctx = ctx
+        self.settings = settings
+        api_client = management_api_client(settings)
+        binary = redis.Redis(connection_pool=ctx.redis.connection_pool.__class__(
+            **{**ctx.redis.connection_pool.connection_kwargs, "decode_responses": False}))  # fmt: skip
+        cache = RedisCache(binary)
+        git = build_git_source(settings, cache, repository_secrets(api_client, settings.namespace))
+        self.metrics = git.metrics
+        self.source = SourceService(git.resolver, git.mirrors, cache, settings, credentials=git.credentials,
+                                    metrics=git.metrics, keys=ctx.keys)  # fmt: skip
+        self.ports = ClusterPorts(settings, ClusterSecretStore(api_client, settings.namespace).list,
+                                  lambda: KubeClusterPort(api_client, cluster="in-cluster"))  # fmt: skip
+
+    # --- helpers ---
+    def _target(self, app: Mapping[str, Any]) -> FleetTarget:
+        projects = {str(p["metadata"]["name"]): p for p in self.ctx.registry.projects()}
+        return fleet_target(app, self.ports, projects)
+
+    def _desired(self, app: Mapping[str, Any], hard: bool, revision: str | None = None) -> DesiredState:
+        resource = copy.deepcopy(dict(app))
+        if revision:
+            source = (resource.get("spec") or {}).get("source")
+            if isinstance(source, dict) and not (resource["spec"].get("sources")):
+                source["targetRevision"] = revision
+        return self.source.desired_state(parse_application(resource), force=hard)
+
+    @staticmethod
+    def _failed(previous: ApplicationStatus, condition: str, error: BosunError, now: datetime) -> Obj:
+        status = copy.deepcopy(previous)
+        at = to_rfc3339(now)
+        status.reconciled_at = at
+        status.sync.status = "Unknown"
+        for kind in ("InvalidSpecError", "ComparisonError"):
+            status.clear_condition(kind)
+        status.set_condition(condition, str(error), at)
+        return status.to_dict()
+
+    # --- Reconciler ---
+    def refresh(self, app: Mapping[str, Any], hard: bool) -> RefreshOutcome:
+        name, namespace = _name(app), _namespace(app)
+        now = datetime.now(UTC)
+        previous = ApplicationStatus.from_dict(app.get("status"))
+        try:
+            spec = ApplicationSyncSpec.from_spec(name, app.get("spec") or {})
+            target = self._target(app)
+        except SpecError as err:
+            return RefreshOutcome(
+                self._failed(previous, "InvalidSpecError", err, now), summary=f"invalid spec: {err}"
+            )
+        try:
+            desired = self._desired(app, hard)
+        except SpecError as err:
+            return RefreshOutcome(
+                self._failed(previous, "InvalidSpecError", err, now), summary=f"invalid spec: {err}"
+            )
+        except SourceError as err:
+            return RefreshOutcome(
+                self._failed(previous, "ComparisonError", err, now), summary=f"source error: {err}"
+            )
+        revision = desired.revisions[0] if desired.revisions else ""
+        try:
+            compare = compare_app(target.port, name, desired.objects, destination_namespace=namespace,
+                                  previous_resources=(app.get("status") or {}).get("resources") or [],
+                                  ignore_differences=spec.ignore_differences)  # fmt: skip
+        except (ClusterError, SpecError) as err:
+            return RefreshOutcome(
+                self._failed(previous, "ComparisonError", err, now), summary=f"compare failed: {err}"
+            )
+        composed = compose_status(previous, compare, revision=revision, now=now,
+                                  operation_state=previous.operation_state, history=previous.history,
+                                  source_type=desired.source_type,
+                                  revisions=list(desired.revisions) if len(desired.revisions) > 1 else None)  # fmt: skip
+        for kind in ("InvalidSpecError", "ComparisonError"):
+            composed.clear_condition(kind)
+        if compare.error is not None:
+            message = unreachable_message(target.cluster, compare.error)
+            composed.set_condition("ComparisonError", message, to_rfc3339(now))
+        status = composed.to_dict()
+        decision = should_auto_sync(spec, ApplicationStatus.from_dict(status), compare, revision, now)
+        outcome = RefreshOutcome(status, summary=f"{status['sync'].get('status')} / "
+                                 f"{(status.get('health') or {}).get('status')} at {revision[:12]}")  # fmt: skip
+        if decision.sync_error:
+            state = ApplicationStatus.from_dict(status)
+            state.set_condition("SyncError", decision.sync_error, to_rfc3339(now))
+            outcome.status = state.to_dict()
+        if decision.run:
+            operation = automated_sync_operation(spec, ApplicationStatus.from_dict(status), revision)
+            outcome.start_sync = True
+            outcome.operation = operation.to_dict()
+        elif decision.retry_at is not None:
+            outcome.refresh_in = max(0.0, (decision.retry_at - now).total_seconds())
+        return outcome
+
+    def sync_step(self, app: Mapping[str, Any]) -> StepOutcome:
+        name, namespace = _name(app), _namespace(app)
+        store = StatusOperationStore(name, app.get("status"))
+        spec = ApplicationSyncSpec.from_spec(name, app.get("spec") or {})
+        target = self._target(app)
+        engine = SyncEngine(target.port, store, settings=self.settings, poll_interval=0.5)
+        state = store.load(name)
+        if app.get("operation") and (state is None or state.completed):
+            state = engine.start(spec, Operation.from_dict(app["operation"]))
+        assert state is not None
+        revision = state.operation.sync.revision or None
+        desired = self._desired(app, hard=False, revision=revision).objects
+        live = load_live(target.port, name, desired, destination_namespace=namespace)
+        result = engine.step(spec, SyncInputs(desired=desired, live=live))
+        return StepOutcome(store.status, done=result.finished, summary=f"{result.phase}: {result.message}",
+                           countdown=result.next_step_delay)  # fmt: skip
+
+
+def build_reconciler(ctx: WorkerContext) -> EngineReconciler:
+    return EngineReconciler(ctx)
