@@ -79,6 +79,11 @@ class Keys:
         """Claimed by the first beat tick that enqueues the app for this refresh slot."""
         return self._k("due", app, str(slot))
 
+    def stats(self) -> str:
+        """Hash of cluster-wide counters (lock contention, sync phases, reconcile duration buckets)
+        that workers increment and the API server exposes on /metrics."""
+        return self._k("stats")
+
     def sync_pending(self, app: str) -> str:
         """Set while a sync step of the app is queued, so an operation runs as one chain of steps."""
         return self._k("pending", "sync", app)

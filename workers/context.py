@@ -11,7 +11,7 @@ from functools import cached_property
 import redis
 
 from gitops.clusters.store import ClusterSecretStore
-from gitops.coordination import AppLocks, Claims, EventLog, HotStatus, RefreshRequests, redis_client
+from gitops.coordination import AppLocks, Claims, EventLog, HotStatus, RefreshRequests, Stats, redis_client
 from gitops.keys import Keys
 from gitops.projects.review import FleetInputsCache
 from gitops.registry import ApplicationRegistry, management_api_client
@@ -59,6 +59,10 @@ class WorkerContext:
     @cached_property
     def events(self) -> EventLog:
         return EventLog(self.redis, self.keys, self.settings.events_max_len)
+
+    @cached_property
+    def stats(self) -> Stats:
+        return Stats(self.redis, self.keys)
 
     @cached_property
     def claims(self) -> Claims:

@@ -6,6 +6,7 @@ reviews are applied by the tasks (gitops.projects.review). Built once per worker
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import redis
 from kubernetes import client as kclient
 
+from gitops.appofapps import place_children
 from gitops.cache import RedisCache
 from gitops.cluster.kube import KubeClusterPort
 from gitops.clusters import ClusterPorts, unreachable_message
@@ -88,7 +90,12 @@ class EngineReconciler:
             source = (resource.get("spec") or {}).get("source")
             if isinstance(source, dict) and not (resource["spec"].get("sources")):
                 source["targetRevision"] = revision
-        return self.source.desired_state(parse_application(resource), force=hard)
+        desired = self.source.desired_state(parse_application(resource), force=hard)
+        destination = (resource.get("spec") or {}).get("destination") or {}
+        objects = place_children(
+            _name(app), desired.objects, self.settings.namespace, destination
+        )  # app of apps
+        return desired if objects is desired.objects else dataclasses.replace(desired, objects=objects)
 
     @staticmethod
     def _failed(previous: ApplicationStatus, condition: str, error: BosunError, now: datetime) -> Obj:

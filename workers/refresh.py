@@ -10,6 +10,7 @@ means another worker is on the app: the refresh is re-requested for later, never
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,13 +55,16 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
         request_refresh(
             celery, ctx.refreshes, app_name, hard=hard, countdown=ctx.settings.lock_ttl_seconds / 3
         )
+        ctx.stats.incr("lock_busy:refresh")
         return "busy"
     try:
         with ctx.locks.keep(lease) as keeper:
             resource = ctx.registry.application(app_name)  # re-read under the lock: newest status
             if resource is None:
                 return "gone"
+            started = time.monotonic()
             outcome = ctx.reconciler.refresh(resource, hard=hard)
+            ctx.stats.observe("reconcile_seconds", time.monotonic() - started)
             review = review_refresh(ctx.fleet, resource, outcome.status, start_sync=outcome.start_sync)
             status = merged_status(resource, review.status)
             keeper.check()

@@ -42,6 +42,7 @@ def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "
     lease = ctx.locks.acquire(app_name, fence_floor=durable_fence(resource))
     if lease is None:
         request_sync_step(celery, ctx.sync_steps, app_name, countdown=countdown)
+        ctx.stats.incr("lock_busy:sync_step")
         return "busy"
     try:
         with ctx.locks.keep(lease) as keeper:
@@ -63,6 +64,8 @@ def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "
     if outcome.summary:
         ctx.events.record(app_name, "sync-step", outcome.summary, by=by)
     if outcome.done:
+        phase = ((outcome.status.get("operationState") or {}).get("phase")) or "Unknown"
+        ctx.stats.incr(f"sync_phase:{phase}")
         ctx.registry.patch(app_name, {"operation": None})
         request_refresh(celery, ctx.refreshes, app_name)
         return "done"

@@ -11,6 +11,7 @@ from gitops.coordination.coalesce import RefreshRequests
 from gitops.coordination.connection import redis_client
 from gitops.coordination.events import AppEvent, EventLog
 from gitops.coordination.lock import AppLocks, Lease, LeaseKeeper
+from gitops.coordination.stats import Stats
 from gitops.coordination.status import HotStatus
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "Lease",
     "LeaseKeeper",
     "RefreshRequests",
+    "Stats",
     "redis_client",
 ]

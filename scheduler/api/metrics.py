@@ -1,13 +1,17 @@
-"""Prometheus metrics of the API server: webhook outcomes and latency, queue depths, API requests."""
+"""Prometheus metrics of the API server: webhook outcomes and latency, queue depths, and the totals
+workers keep in Redis (lock contention, syncs by phase, reconcile duration) plus one info series per
+app with its sync and health status."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from gitops.coordination import Stats
 
 if TYPE_CHECKING:
     from scheduler.api.state import ServerState
@@ -32,6 +36,51 @@ class _QueueDepth(Collector):
         yield family
 
 
+class _ClusterStats(Collector):
+    """Totals all workers keep in Redis (gitops.coordination.Stats) and app info from hot status."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+
+    def collect(self) -> Iterator[Metric]:
+        stats = Stats(self.state.redis, self.state.keys)
+        try:
+            values = stats.read()
+            buckets, total = stats.histogram("reconcile_seconds")
+            apps = self._apps()
+        except Exception:
+            return
+        contention = CounterMetricFamily(
+            "bosun_lock_contention", "Tasks that found their app locked", labels=["task"]
+        )
+        syncs = CounterMetricFamily("bosun_syncs", "Finished sync operations by phase", labels=["phase"])
+        for field, value in sorted(values.items()):
+            if field.startswith("lock_busy:"):
+                contention.add_metric([field.split(":", 1)[1]], value)
+            elif field.startswith("sync_phase:"):
+                syncs.add_metric([field.split(":", 1)[1]], value)
+        yield contention
+        yield syncs
+        yield HistogramMetricFamily("bosun_reconcile_duration_seconds", "Time a refresh spends reconciling",
+                                    buckets=buckets, sum_value=total)  # fmt: skip
+        info = GaugeMetricFamily("bosun_app_info", "One per app: its sync and health status",
+                                 labels=["name", "sync_status", "health_status"])  # fmt: skip
+        for name, status in apps:
+            info.add_metric([name, str((status.get("sync") or {}).get("status") or "Unknown"),
+                             str((status.get("health") or {}).get("status") or "Unknown")], 1)  # fmt: skip
+        yield info
+
+    def _apps(self) -> list[tuple[str, dict[str, Any]]]:
+        prefix = self.state.keys.app_status("")
+        out = []
+        for key in self.state.redis.scan_iter(match=prefix + "*", count=1000):
+            name = str(key)[len(prefix) :]
+            status = self.state.hot.read(name)
+            if status is not None:
+                out.append((name, status))
+        return sorted(out)
+
+
 class ApiMetrics:
     def __init__(self, registry: CollectorRegistry, state: ServerState) -> None:
         self.webhooks = Counter(
@@ -46,3 +95,4 @@ class ApiMetrics:
             "bosun_api_requests", "API requests by route and status", ["route", "status"], registry=registry
         )
         registry.register(_QueueDepth(state))
+        registry.register(_ClusterStats(state))

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 import yaml
@@ -20,6 +21,7 @@ from workers.celery_app import celery_config, make_celery
 from workers.enqueue import request_refresh
 
 from .kube import APPS, install_crds
+from .servers import api_server
 from .workers_proc import CeleryProcess, bosun_env, start_worker
 
 pytestmark = pytest.mark.slow
@@ -112,6 +114,10 @@ def test_refresh_task_saves_status_hot_and_durable(stack: Stack, rclient: redis.
         return app if app and (app.get("status") or {}).get("sync") else None
 
     app = wait_until(refreshed, what="status on the Application")
+    with api_server(stack.settings, stack.registry) as url:
+        metrics = httpx.get(f"{url}/metrics").text
+    assert 'bosun_app_info{health_status="Healthy",name="guestbook",sync_status="Synced"} 1.0' in metrics
+    assert "bosun_reconcile_duration_seconds_count 1.0" in metrics
     assert app["status"]["sync"] == {"status": "Synced", "revision": "f" * 40}
     assert durable_fence(app) >= 1
     hot = rclient.hget(stack.keys.app_status("guestbook"), "doc")
@@ -152,6 +158,10 @@ def test_two_workers_racing_for_one_app_exactly_one_steps(stack: Stack, rclient:
     assert "operation" not in app or app["operation"] is None
     logs = "".join(p.text() for p in stack.processes)
     assert "'busy'" in logs  # the loser returned at once
+    with api_server(stack.settings, stack.registry) as url:
+        metrics = httpx.get(f"{url}/metrics").text
+    assert 'bosun_lock_contention_total{task="sync_step"}' in metrics
+    assert 'bosun_syncs_total{phase="Succeeded"} 1.0' in metrics
 
 
 def test_sync_steps_chain_until_done_then_refresh(stack: Stack, rclient: redis.Redis) -> None:
