@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         50.0, gt=0, description="Requests per second one worker process sends to one cluster"
     )
     cluster_burst: int = Field(100, ge=1, description="Requests one worker may send to a cluster in a burst")
+    cluster_request_timeout_seconds: float = Field(
+        30.0, gt=0, description="Time limit of one request to a registered cluster (connect: at most 5 s)"
+    )
 
     # Scheduling
     refresh_interval_seconds: int = Field(120, gt=0, description="Refresh period of every app")

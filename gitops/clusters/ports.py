@@ -27,12 +27,31 @@ PortFactory = Callable[[ClusterConnection, Settings], ClusterPort]
 def kube_port(connection: ClusterConnection, settings: Settings) -> ClusterPort:
     from gitops.cluster.kube import KubeClusterPort
 
-    return KubeClusterPort.connect(
+    port = KubeClusterPort.connect(
         connection,
         field_manager=settings.field_manager,
         qps=settings.cluster_qps,
         burst=settings.cluster_burst,
     )
+    with_request_timeout(port, settings.cluster_request_timeout_seconds)
+    return port
+
+
+def with_request_timeout(port: Any, seconds: float) -> None:
+    """Give every request of a KubeClusterPort a (connect, read) time limit unless it sets its own:
+    the client's default is none, so a blackholed cluster would hold a worker until its task limit."""
+    api = getattr(port, "_api", None)
+    if api is None:
+        return
+    inner = api.call_api
+    limit = (min(5.0, seconds), seconds)
+
+    def call_api(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("_request_timeout") is None:
+            kwargs["_request_timeout"] = limit
+        return inner(*args, **kwargs)
+
+    api.call_api = call_api
 
 
 class ClusterPorts:

@@ -161,3 +161,31 @@ def test_one_port_per_cluster_with_limits_rebuilt_when_the_secret_changes() -> N
     second: Any = ports.resolve({"name": "dev"})[1]
     assert second is not first and cast(Any, first).closed and second.label == "rotated"
     assert cast(Any, ports.resolve({"name": "in-cluster"})[1]).label == "in-cluster"
+
+
+@pytest.mark.timeout(60)
+def test_a_blackholed_cluster_fails_fast_instead_of_holding_the_worker() -> None:
+    import socket
+    import time
+
+    from gitops.clusters import probe
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # accepts connections (kernel backlog) and never answers
+    server = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        ports = ClusterPorts(
+            Settings(cluster_request_timeout_seconds=0.3),
+            lambda: [secret("blackhole", server)],
+            lambda: cast(Any, FakePort("in-cluster")),
+        )
+        record, port = ports.resolve({"name": "blackhole"})
+        started = time.monotonic()
+        state = probe(record, port)
+        assert state.status == "Failed" and "cannot reach the cluster" in state.message
+        assert TOKEN not in state.message
+        assert time.monotonic() - started < 20
+        ports.close()
+    finally:
+        listener.close()
