@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gitops.registry import ApplicationRegistry
 from gitops.settings import Settings, get_settings
-from scheduler.api import app_admin, applications, appsets, fleet, webhook
+from scheduler.api import app_admin, applications, appsets, fleet, stream, webhook
 from scheduler.api.state import ServerState
 
 
@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, registry: ApplicationRegistry |
     api.state.bosun = state
     api.include_router(webhook.router)
     api.include_router(applications.router)
+    api.include_router(stream.router)
     api.include_router(app_admin.router)
     api.include_router(fleet.router)
     api.include_router(appsets.router)

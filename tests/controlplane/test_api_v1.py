@@ -4,6 +4,7 @@ requests, history, events; registry on kubesim, Redis real, tasks land on the re
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -137,3 +138,41 @@ def test_history_and_events(api: httpx.Client) -> None:
 def test_openapi_is_published(api: httpx.Client) -> None:
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/webhook", "/api/v1/applications", "/api/v1/applications/{name}/sync"} <= set(paths)
+
+
+def test_stream_sends_status_changes(api: httpx.Client, rclient: redis.Redis, prefix: str) -> None:
+    import threading
+    import time
+
+    keys = Keys(prefix)
+
+    def write_later() -> None:
+        time.sleep(0.5)
+        locks, hot = AppLocks(rclient, keys), HotStatus(rclient, keys)
+        for name, sync in (("beta", "Synced"), ("alpha", "OutOfSync")):
+            lease = locks.acquire(name, fence_floor=1)
+            assert lease is not None
+            hot.write(lease, {"sync": {"status": sync}})
+
+    writer = threading.Thread(target=write_later)
+    with api.stream("GET", "/api/v1/stream/applications?name=alpha", headers=auth(READ)) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        writer.start()
+        data = None
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                data = line[len("data: ") :]
+                break
+    writer.join()
+    assert data is not None
+    event = json.loads(data)
+    assert (
+        event["name"] == "alpha"
+        and event["status"] == {"sync": {"status": "OutOfSync"}}
+        and event["fence"] == 2
+    )
+
+
+def test_stream_needs_a_token(api: httpx.Client) -> None:
+    assert api.get("/api/v1/stream/applications").status_code == 401
