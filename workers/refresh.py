@@ -91,4 +91,6 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
         request_sync_step(celery, ctx.sync_steps, app_name)
     elif outcome.refresh_in is not None:
         request_refresh(celery, ctx.refreshes, app_name, countdown=outcome.refresh_in)
+    for dependent in review.wake:  # apps waiting on this one (bosun.dev/depends-on) go next
+        request_refresh(celery, ctx.refreshes, dependent)
     return "refreshed"

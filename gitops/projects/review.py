@@ -18,6 +18,7 @@ verdicts and whether a sync may start now:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 
 from gitops.clusters.catalog import ClusterCatalog
 from gitops.clusters.secrets import ClusterRecord
-from gitops.dependencies import DEPENDENCY_CONDITION, dependency_gate
+from gitops.dependencies import DEPENDENCY_CONDITION, dependencies_of, dependency_gate, readiness
 from gitops.errors import SpecError
 from gitops.model.timefmt import now_utc, to_rfc3339
 from gitops.projects.checks import forbidden_summary, mark_forbidden, resolve_project, spec_violations
@@ -92,6 +93,7 @@ class FleetReview:
     reason: str
     cluster: ClusterRecord | None = None
     project: AppProject | None = None
+    wake: tuple[str, ...] = ()  # apps waiting on this one, to refresh now that it became ready
 
 
 def _set_condition(status: Obj, previous: Mapping[str, Any], kind: str, message: str, at: str) -> None:
@@ -174,8 +176,19 @@ def review_app(
 def review_refresh(
     cache: FleetInputsCache, app: Mapping[str, Any], status: Mapping[str, Any], *, start_sync: bool
 ) -> FleetReview:
-    """The worker's call after the reconciler's refresh (fresh inputs when a sync may start)."""
-    return review_app(app, status, cache.get(fresh=start_sync), now_utc(), manual=False)
+    """The worker's call after the reconciler's refresh (fresh inputs when a sync may start).
+    When the app has just become ready (Synced and Healthy), `wake` names the apps that depend on it,
+    so their refresh (and sync) follows at once instead of at their next periodic refresh."""
+    inputs = cache.get(fresh=start_sync)
+    review = review_app(app, status, inputs, now_utc(), manual=False)
+    name = str((app.get("metadata") or {}).get("name") or "")
+    became_ready = readiness({**app, "status": review.status}) is None and readiness(app) is not None
+    if not became_ready:
+        return review
+    wake = tuple(
+        sorted(other for other, resource in inputs.apps.items() if name in dependencies_of(resource))
+    )
+    return dataclasses.replace(review, wake=wake)
 
 
 def first_step_refusal(cache: FleetInputsCache, app: Mapping[str, Any]) -> str | None:

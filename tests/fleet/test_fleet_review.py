@@ -9,7 +9,7 @@ from typing import Any
 
 from gitops.clusters import ClusterCatalog
 from gitops.dependencies import DEPENDS_ON_ANNOTATION
-from gitops.projects.review import FleetInputs, FleetInputsCache, review_app
+from gitops.projects.review import FleetInputs, FleetInputsCache, review_app, review_refresh
 
 NOW = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
 
@@ -131,3 +131,23 @@ def test_inputs_cache() -> None:
     cache.get()
     cache.get(fresh=True)
     assert calls == ["apps", "apps", "apps"]
+
+
+def test_an_app_becoming_ready_wakes_its_dependents() -> None:
+    db = app("db", sync={"status": "OutOfSync", "revision": "r"}, health={"status": "Healthy"})
+    apps = [db, app("web", depends="db"), app("api", depends="db, cache"), app("other")]
+
+    class Registry:
+        def applications(self) -> list[dict[str, Any]]:
+            return apps
+
+        def projects(self) -> list[dict[str, Any]]:
+            return []
+
+    cache = FleetInputsCache(Registry(), lambda: [secret("dev", "https://dev")])
+    ready = {"sync": {"status": "Synced", "revision": "r"}, "health": {"status": "Healthy"}}
+    assert review_refresh(cache, db, ready, start_sync=False).wake == ("api", "web")
+    assert review_refresh(cache, {**db, "status": ready}, ready, start_sync=False).wake == ()
+    assert (
+        review_refresh(cache, db, {**ready, "health": {"status": "Progressing"}}, start_sync=False).wake == ()
+    )
