@@ -13,6 +13,13 @@ SCENARIOS = {
     "source": "bench.source_bench",
     "render": "bench.render_bench",
     "reconcile": "bench.reconcile_bench",
+    "initial-sync": "bench.scenarios.initial_sync",
+    "steady-refresh": "bench.scenarios.steady_refresh",
+    "flux-shape": "bench.scenarios.flux_shape",
+    "webhook-latency": "bench.scenarios.webhook_latency",
+    "scale-out": "bench.scenarios.scale_out",
+    "memory": "bench.scenarios.memory",
+    "monorepo": "bench.scenarios.monorepo",
 }
 
 

@@ -1,0 +1,1 @@
+"""End-to-end benchmark scenarios on the real stack (bench/stack.py)."""
