@@ -46,6 +46,15 @@ def expected_apps(work: Path, clusters: list[str]) -> set[str]:
     return names | {f"echo-{c}" for c in clusters}
 
 
+def server_of(kubeconfig: Path) -> str:
+    """The API server URL of a kubeconfig's current context."""
+    config = yaml.safe_load(kubeconfig.read_text())
+    context = next(c for c in config["contexts"] if c["name"] == config["current-context"])["context"]
+    return str(
+        next(c for c in config["clusters"] if c["name"] == context["cluster"])["cluster"]["server"]
+    ).rstrip("/")
+
+
 def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -79,7 +88,8 @@ def run_demo(once: bool, timeout: float, out: TextIO = sys.stdout, keep_logs: Pa
         wanted = expected_apps(repo.work, list(kubeconfigs))
         say(out, f"\nRegistered {len(wanted)} apps (kubectl apply of Argo CD resources); waiting for them:\n")
 
-        watcher = AppWatcher(stack.api_url, stack.creds.read_token, out)
+        servers = {server_of(k): name for name, k in kubeconfigs.items()}
+        watcher = AppWatcher(stack.api_url, stack.creds.read_token, out, servers)
 
         def converged(revision: str) -> Callable[[dict[str, Row]], bool]:
             def check(rows: dict[str, Row]) -> bool:

@@ -33,11 +33,12 @@ class Row:
         return (self.name, self.cluster, self.sync, self.health, self.revision[:7], self.operation)
 
 
-def row_of(app: dict[str, Any]) -> Row:
+def row_of(app: dict[str, Any], cluster_names: dict[str, str] | None = None) -> Row:
     status = app.get("status") or {}
     destination = (app.get("spec") or {}).get("destination") or {}
     server = str(destination.get("name") or destination.get("server") or "")
-    cluster = "in-cluster" if server == "https://kubernetes.default.svc" else server
+    names = {"https://kubernetes.default.svc": "in-cluster", **(cluster_names or {})}
+    cluster = names.get(server.rstrip("/"), server)
     return Row(
         name=str(app["metadata"]["name"]), cluster=cluster,
         sync=str((status.get("sync") or {}).get("status") or "-"),
@@ -54,7 +55,10 @@ def render(rows: Iterable[Row]) -> list[str]:
 
 
 class AppWatcher:
-    def __init__(self, api_url: str, token: str, out: TextIO = sys.stdout) -> None:
+    def __init__(
+        self, api_url: str, token: str, out: TextIO = sys.stdout, cluster_names: dict[str, str] | None = None
+    ) -> None:
+        self.cluster_names = cluster_names or {}
         self.client = httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
         self.out = out
         self.tty = out.isatty()
@@ -64,7 +68,7 @@ class AppWatcher:
     def rows(self) -> dict[str, Row]:
         reply = self.client.get("/api/v1/applications", params={"limit": 1000})
         reply.raise_for_status()
-        return {r.name: r for r in map(row_of, reply.json()["items"])}
+        return {r.name: r for r in (row_of(a, self.cluster_names) for a in reply.json()["items"])}
 
     def show(self, rows: dict[str, Row], note: str = "") -> None:
         lines = render(sorted(rows.values(), key=lambda r: r.name)) + ([note] if note else [])

@@ -3,8 +3,8 @@ on loopback syncs into kubesim and ends Synced and Healthy.
 
 The path is the engine's, not the control plane's: SourceService (resolve, mirror, `kubectl kustomize`)
 gives the desired state, SyncEngine applies it step by step over HTTP with the official client, then
-compare_app reports sync and health. The control plane's worker wiring of this engine (workers/engine)
-was not in the tree when this test was written; the demo test (tests/demo) covers the processes.
+compare_app reports sync and health. test_self_deploy_control_plane.py does the same through the
+control plane's processes (server, worker, beat).
 """
 
 from __future__ import annotations
