@@ -18,7 +18,7 @@ from gitops.appsets.store import AppSetStore
 from gitops.clusters import cluster_secret
 from gitops.errors import SpecError
 
-from .driver import FleetDriver
+from .app_of_apps_support import TreeDriver
 
 NAMESPACE = "bosun"
 Obj = dict[str, Any]
@@ -46,7 +46,7 @@ class Fleet:
     def __init__(self, start: Callable[..., Any], trees: RepoTrees | None = None) -> None:
         self.mgmt = start()
         install_crds(self.mgmt.kubeconfig, NAMESPACE)
-        self.driver = FleetDriver(self.mgmt, NAMESPACE)
+        self.driver = TreeDriver(self.mgmt, NAMESPACE)
         self.start = start
         self.clusters: dict[str, Any] = {}
         self.api = client.CustomObjectsApi(self.mgmt.api_client())

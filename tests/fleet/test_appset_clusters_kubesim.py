@@ -5,6 +5,7 @@ process; syncs go through the real SyncEngine (tests/fleet/driver.py)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +68,19 @@ def test_cluster_generator_deploys_to_every_cluster_and_follows_new_secrets(
     assert fleet.controller.reconcile("guestbook").unchanged == sorted(
         ["dev-guestbook", "prod-guestbook", "qa-guestbook", "staging-guestbook"]
     )
+
+    # Deleting the set: garbage collection deletes its Applications (ownerReferences), whose resources
+    # finalizer then deletes what they deployed.
+    fleet.api.delete_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", "bosun", "applicationsets", "guestbook"
+    )
+    deadline = time.monotonic() + 30
+    while fleet.apps():
+        assert time.monotonic() < deadline, f"apps left: {sorted(fleet.apps())}"
+        fleet.driver.finalize_all()
+        time.sleep(0.1)
+    for env in ("dev", "staging", "prod", "qa"):
+        assert fleet.configmap(env, "guestbook", "settings") is None
 
 
 def test_policies_and_conflicts_against_the_api_server(kubesim_factory: Callable[..., Any]) -> None:
