@@ -25,7 +25,7 @@ from gitops.errors import ConfigError
 SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
 SECRET_TYPE_CLUSTER = "cluster"
 IN_CLUSTER_NAME = "in-cluster"
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,252}$")  # kubeconfig context names too
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def cluster_secret(
         raise ConfigError(
             f"cluster name {name!r} is not valid",
             target="cluster name",
-            hint="use lower-case letters, digits, '-' and '.' (e.g. prod-eu)",
+            hint="use letters, digits and - _ . : @ (e.g. prod-eu or gke_project_zone_name)",
         )
     secret = {
         "apiVersion": "v1",

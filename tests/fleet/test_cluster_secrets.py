@@ -92,6 +92,9 @@ def test_build_secret_validates_and_round_trips() -> None:
     assert parse_cluster_secret(built).namespaces == ("web",)
     with pytest.raises(ConfigError, match="not an http"):
         cluster_secret("x", "ftp://x", {}, namespace="bosun")
+    gke = cluster_secret("gke_proj_europe-west1_main", "https://gke", {}, namespace="bosun")
+    assert gke["metadata"]["name"] == "cluster-gke-proj-europe-west1-main"
+    assert parse_cluster_secret(gke).name == "gke_proj_europe-west1_main"
     with pytest.raises(ConfigError, match="cluster name 'Bad Name'"):
         cluster_secret("Bad Name", "https://x", {}, namespace="bosun")
 
