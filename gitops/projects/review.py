@@ -78,12 +78,19 @@ class FleetInputsCache:
         self._held: tuple[float, FleetInputs] | None = None
         self._lock = threading.Lock()
 
-    def get(self, *, fresh: bool = False) -> FleetInputs:
+    def get(self, *, fresh: bool = False, fresh_apps: bool = True) -> FleetInputs:
+        """`fresh`: re-read now; `fresh_apps=False` re-reads only AppProjects and cluster Secrets and
+        keeps the held Application list (an app without dependencies needs no other app's status, and
+        listing every Application before each sync made a fleet's syncs quadratic)."""
         with self._lock:
             now = self.clock()
-            if fresh or self._held is None or now - self._held[0] >= self.ttl:
-                self._held = (now, FleetInputs.load(self.registry, self.list_secrets))
-            return self._held[1]
+            held = self._held
+            if fresh and not fresh_apps and held is not None and now - held[0] < self.ttl:
+                projects = {p["metadata"]["name"]: p for p in self.registry.projects()}
+                return FleetInputs(projects, held[1].apps, ClusterCatalog.from_secrets(self.list_secrets()))
+            if fresh or held is None or now - held[0] >= self.ttl:
+                held = self._held = (now, FleetInputs.load(self.registry, self.list_secrets))
+            return held[1]
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,7 @@ def review_app(
         return FleetReview(result, False, str(err))
     forbidden = forbidden_in_status(project, result, cluster)
     mark_forbidden(result, forbidden)
-    gate = dependency_gate(name, inputs.apps)
+    gate = dependency_gate(name, {**inputs.apps, name: dict(app)})  # this app's newest copy
     _drop_condition(result, DEPENDENCY_CONDITION)
     if gate.cycle:
         _set_condition(result, previous, INVALID_SPEC, gate.message, at)
@@ -179,7 +186,7 @@ def review_refresh(
     """The worker's call after the reconciler's refresh (fresh inputs when a sync may start).
     When the app has just become ready (Synced and Healthy), `wake` names the apps that depend on it,
     so their refresh (and sync) follows at once instead of at their next periodic refresh."""
-    inputs = cache.get(fresh=start_sync)
+    inputs = cache.get(fresh=start_sync, fresh_apps=bool(dependencies_of(dict(app))))
     review = review_app(app, status, inputs, now_utc(), manual=False)
     name = str((app.get("metadata") or {}).get("name") or "")
     became_ready = readiness({**app, "status": review.status}) is None and readiness(app) is not None
@@ -198,7 +205,8 @@ def first_step_refusal(cache: FleetInputsCache, app: Mapping[str, Any]) -> str |
     if state.get("phase") in ("Running", "Terminating") or not app.get("operation"):
         return None
     automated = bool(((app.get("operation") or {}).get("initiatedBy") or {}).get("automated"))
-    review = review_app(app, app.get("status") or {}, cache.get(fresh=True), now_utc(), manual=not automated)
+    inputs = cache.get(fresh=True, fresh_apps=bool(dependencies_of(dict(app))))
+    review = review_app(app, app.get("status") or {}, inputs, now_utc(), manual=not automated)
     return None if review.sync_allowed else review.reason
 
 

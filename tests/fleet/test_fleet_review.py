@@ -9,7 +9,13 @@ from typing import Any
 
 from gitops.clusters import ClusterCatalog
 from gitops.dependencies import DEPENDS_ON_ANNOTATION
-from gitops.projects.review import FleetInputs, FleetInputsCache, review_app, review_refresh
+from gitops.projects.review import (
+    FleetInputs,
+    FleetInputsCache,
+    first_step_refusal,
+    review_app,
+    review_refresh,
+)
 
 NOW = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
 
@@ -151,3 +157,30 @@ def test_an_app_becoming_ready_wakes_its_dependents() -> None:
     assert (
         review_refresh(cache, db, {**ready, "health": {"status": "Progressing"}}, start_sync=False).wake == ()
     )
+
+
+def test_sync_decisions_relist_applications_only_for_apps_with_dependencies() -> None:
+    calls: list[str] = []
+    listed = [app("db", sync={"status": "Synced", "revision": "r"}, health={"status": "Healthy"}),
+              app("web", depends="db"), app("plain", depends="db")]  # fmt: skip
+
+    class Registry:
+        def applications(self) -> list[dict[str, Any]]:
+            calls.append("apps")
+            return listed
+
+        def projects(self) -> list[dict[str, Any]]:
+            calls.append("projects")
+            return []
+
+    cache = FleetInputsCache(Registry(), lambda: [secret("dev", "https://dev")])
+    cache.get()
+    calls.clear()
+    # "plain" dropped its dependency since the list was read: its newest copy decides, no re-list.
+    review = review_refresh(cache, app("plain"), COMPARED | {"resources": []}, start_sync=True)
+    assert review.sync_allowed and calls == ["projects"]
+    assert first_step_refusal(cache, app("plain") | {"operation": {"sync": {}}}) is None
+    assert calls == ["projects", "projects"]
+    calls.clear()
+    review_refresh(cache, app("web", depends="db"), COMPARED | {"resources": []}, start_sync=True)
+    assert calls == ["projects", "apps"]
