@@ -53,7 +53,9 @@ def test_demo_once_converges_deploys_the_webhook_change_and_cleans_up() -> None:
                           capture_output=True, text=True, timeout=360)  # fmt: skip
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-6000:]
-    assert re.search(r"All 10 apps Synced and Healthy after [\d.]+s \([\d.]+s after registration\)\.", output), output[-6000:]
+    assert re.search(
+        r"All 10 apps Synced and Healthy after [\d.]+s \([\d.]+s after registration\)\.", output
+    ), output[-6000:]
     assert re.search(
         r"Webhook change deployed: guestbook at [0-9a-f]{7}, cluster says 'Hello from Bosun, version 2', "
         r"[\d.]+s from push to Synced and Healthy\.", output
