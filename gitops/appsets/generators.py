@@ -100,10 +100,16 @@ def matrix_generator(spec: Mapping[str, Any], ctx: GeneratorContext, where: str)
     if len(children) != 2:
         raise SpecError(f"a matrix needs exactly two generators (found {len(children)})", target=where)
     rows = []
+    child = children[1]
+    templated = "{{" in repr(child)
+    fixed = None if templated else generate(child, ctx, f"{where}.generators[1]")  # once, not per row
     for first in generate(children[0], ctx, f"{where}.generators[0]"):
-        child = children[1]
-        rendered = ctx.renderer.render(dict(child), first) if "{{" in repr(child) else child
-        for second in generate(rendered, ctx, f"{where}.generators[1]"):
+        seconds = (
+            fixed
+            if fixed is not None
+            else generate(ctx.renderer.render(dict(child), first), ctx, f"{where}.generators[1]")
+        )
+        for second in seconds:
             rows.append(combine_strict(first, second, where))
     return rows
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeAlias
 
 from gitops.appsets.gofuncs import GoTemplateError, call, go_text, truthy
@@ -124,8 +125,9 @@ def _parse_pipeline(source: str) -> _Pipeline:
     return pipeline
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str) -> list[_Node]:
-    """The template's node tree; GoTemplateError on syntax Bosun does not support."""
+    """The template's node tree (cached per text: never mutated); GoTemplateError on syntax Bosun does not support."""
     root: list[_Node] = []
     stack: list[tuple[_If, list[_Node]]] = []
     current = root

@@ -107,21 +107,21 @@ class WritePlan:
 
 def _updated(existing: Mapping[str, Any], desired: Mapping[str, Any]) -> Obj | None:
     """The existing object with the desired spec/labels/annotations/finalizers, or None when equal."""
-    new = copy.deepcopy(dict(existing))
-    meta, want = new.setdefault("metadata", {}), desired["metadata"]
+    meta, want = existing.get("metadata") or {}, desired["metadata"]
     annotations = dict(want.get("annotations") or {})
     for key in PRESERVED_ANNOTATIONS:
         if key in (meta.get("annotations") or {}):
             annotations[key] = meta["annotations"][key]
     changes = {"labels": dict(want.get("labels") or {}), "annotations": annotations,
                "finalizers": list(want.get("finalizers") or []), "ownerReferences": list(want["ownerReferences"])}  # fmt: skip
-    same = new.get("spec") == desired["spec"] and all(
+    same = existing.get("spec") == desired["spec"] and all(
         (meta.get(k) or type(v)()) == v for k, v in changes.items()
     )
     if same:
         return None
+    new = copy.deepcopy(dict(existing))
     new["spec"] = copy.deepcopy(desired["spec"])
-    meta.update(changes)
+    new.setdefault("metadata", {}).update(changes)
     new.pop("status", None)
     return new
 
