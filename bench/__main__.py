@@ -20,6 +20,7 @@ SCENARIOS = {
     "scale-out": "bench.scenarios.scale_out",
     "memory": "bench.scenarios.memory",
     "monorepo": "bench.scenarios.monorepo",
+    "appsets": "bench.appset_bench",
 }
 
 
