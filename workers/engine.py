@@ -172,7 +172,7 @@ class EngineReconciler:
         engine = SyncEngine(target.port, store, settings=self.settings, poll_interval=0.5)
         state = store.load(name)
         if app.get("operation") and (state is None or state.completed):
-            state = engine.start(spec, Operation.from_dict(app["operation"]))
+            state = engine.start(spec, self._pinned(app, Operation.from_dict(app["operation"])))
         assert state is not None
         revision = state.operation.sync.revision or None
         desired = self._desired(app, hard=False, revision=revision).objects
@@ -180,6 +180,20 @@ class EngineReconciler:
         result = engine.step(spec, SyncInputs(desired=desired, live=live))
         return StepOutcome(store.status, done=result.finished, summary=f"{result.phase}: {result.message}",
                            countdown=result.next_step_delay)  # fmt: skip
+
+    def _pinned(self, app: Mapping[str, Any], operation: Operation) -> Operation:
+        """The operation with its revision resolved and its source recorded, as Argo CD does when an
+        operation starts: every step deploys the same commit, and the history entry names the
+        revision and source a rollback needs."""
+        spec = app.get("spec") or {}
+        if spec.get("sources"):
+            return operation  # multi-source: revisions are per source (recorded in syncResult)
+        if operation.sync.source is None and isinstance(spec.get("source"), dict):
+            operation.sync.source = copy.deepcopy(spec["source"])
+        if not operation.sync.revision:
+            revisions = self._desired(app, hard=False).revisions
+            operation.sync.revision = revisions[0] if revisions else ""
+        return operation
 
 
 def build_reconciler(ctx: WorkerContext) -> EngineReconciler:
