@@ -79,6 +79,8 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
     ctx.events.record(
         app_name, "refreshed", outcome.summary or ("hard refresh" if hard else "refresh"), by=by
     )
+    if (resource.get("metadata") or {}).get("deletionTimestamp"):  # bosun.app_finalize deletes it
+        outcome.start_sync = False  # an app being deleted is never auto-synced
     if outcome.start_sync and not has_operation(resource) and not review.sync_allowed:
         ctx.events.record(app_name, "auto-sync-blocked", review.reason, by=by)  # project, window, dependency
     elif outcome.start_sync and not has_operation(resource):
