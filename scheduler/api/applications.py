@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from gitops.errors import ClusterError
 from scheduler.api.auth import require_read, require_write
 from scheduler.api.state import ServerState
-from workers.enqueue import request_refresh, request_sync_step
+from workers.enqueue import forget_resolved_revisions, request_refresh, request_sync_step
 
 router = APIRouter(prefix="/api/v1")
 Obj = dict[str, Any]
@@ -90,7 +90,8 @@ async def get_application(request: Request, name: str) -> Obj:
 @router.post("/applications/{name}/refresh", dependencies=[Depends(require_write)])
 async def refresh_application(request: Request, name: str, hard: bool = False) -> Obj:
     state = _state(request)
-    await run_in_threadpool(_load, state, name)
+    app = await run_in_threadpool(_load, state, name)
+    await run_in_threadpool(forget_resolved_revisions, state.redis, state.keys, app)  # the user just pushed
     queued = await run_in_threadpool(request_refresh, state.celery, state.refreshes, name, hard)
     state.events.record(name, "refresh-requested", "hard refresh" if hard else "refresh", by="api")
     return {"application": name, "queued": queued, "hard": hard}

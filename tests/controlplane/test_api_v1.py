@@ -176,3 +176,18 @@ def test_stream_sends_status_changes(api: httpx.Client, rclient: redis.Redis, pr
 
 def test_stream_needs_a_token(api: httpx.Client) -> None:
     assert api.get("/api/v1/stream/applications").status_code == 401
+
+
+def test_user_refresh_forgets_cached_resolutions_of_the_apps_repo(
+    api: httpx.Client, rclient: redis.Redis, prefix: str
+) -> None:
+    from gitops.source.repo_url import repo_digest
+
+    keys = Keys(prefix)
+    digest = repo_digest("https://github.com/argoproj/argocd-example-apps.git")
+    other = repo_digest("https://github.com/acme/other.git")
+    for key in (keys.git_refs(digest), keys.revision(digest, "HEAD"), keys.git_refs(other)):
+        rclient.set(key, "cached")
+    assert api.post("/api/v1/applications/alpha/refresh", headers=auth(WRITE)).status_code == 200
+    assert rclient.get(keys.git_refs(digest)) is None and rclient.get(keys.revision(digest, "HEAD")) is None
+    assert rclient.get(keys.git_refs(other)) == "cached"

@@ -115,7 +115,7 @@ def test_refresh_task_saves_status_hot_and_durable(stack: Stack, rclient: redis.
 
     app = wait_until(refreshed, what="status on the Application")
     with api_server(stack.settings, stack.registry) as url:
-        metrics = httpx.get(f"{url}/metrics").text
+        metrics = httpx.get(f"{url}/metrics", timeout=60).text
     assert 'bosun_app_info{health_status="Healthy",name="guestbook",sync_status="Synced"} 1.0' in metrics
     assert "bosun_reconcile_duration_seconds_count 1.0" in metrics
     assert app["status"]["sync"] == {"status": "Synced", "revision": "f" * 40}
@@ -159,7 +159,7 @@ def test_two_workers_racing_for_one_app_exactly_one_steps(stack: Stack, rclient:
     logs = "".join(p.text() for p in stack.processes)
     assert "'busy'" in logs  # the loser returned at once
     with api_server(stack.settings, stack.registry) as url:
-        metrics = httpx.get(f"{url}/metrics").text
+        metrics = httpx.get(f"{url}/metrics", timeout=60).text
     assert 'bosun_lock_contention_total{task="sync_step"}' in metrics
     assert 'bosun_syncs_total{phase="Succeeded"} 1.0' in metrics
 
