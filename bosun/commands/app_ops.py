@@ -140,6 +140,29 @@ def wait_for(client: BosunClient, name: str, goal: Goal, timeout: float) -> tupl
         time.sleep(POLL_SECONDS)
 
 
+def wait_gone(client: BosunClient, name: str, timeout: float) -> str | None:
+    """Poll until the Application no longer exists (its finalizers done); an error on timeout."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while True:
+        try:
+            app = client.application(name)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            if exc.status is not None and exc.status < 500:
+                raise
+            app = {}
+        left = len((app.get("status") or {}).get("resources") or [])
+        line = f"deleting, {left} resource(s) tracked" if app else "API unavailable, retrying"
+        if line != last:
+            print(f"{time.strftime('%H:%M:%S')}  {name}: {line}", file=sys.stderr, flush=True)
+            last = line
+        if time.monotonic() >= deadline:
+            return f"application {name!r}: still present after {timeout:g}s ({line})"
+        time.sleep(POLL_SECONDS)
+
+
 def _finish(app: Obj, error: str | None, fmt: str) -> int:
     if not app:
         pass  # the API never answered

@@ -74,6 +74,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=True,
         help="also delete the app's resources (default; --no-cascade leaves them)",
     )
+    delete.add_argument("--wait", action="store_true", help="wait until the Application is gone")
+    delete.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds to wait with --wait (default 300)"
+    )
     delete.set_defaults(handler=delete_app)
 
     app_ops.add_parsers(cmds, _output_option)
@@ -180,4 +184,11 @@ def delete_app(args: argparse.Namespace, client: BosunClient) -> int:
     what = "with its resources" if args.cascade else "leaving its resources in place"
     print(f"application {args.name!r}: deletion requested ({what})" if result.get("deleted") else
           f"application {args.name!r}: already gone")  # fmt: skip
+    if not args.wait:
+        return 0
+    error = app_ops.wait_gone(client, args.name, args.timeout)
+    if error:
+        print(f"bosun: {error}", file=sys.stderr)
+        return 1
+    print(f"application {args.name!r}: deleted")
     return 0

@@ -7,8 +7,8 @@
   gets a refresh, and its first sync step when it carries an `operation`.
 - `DELETE /api/v1/applications/{name}?cascade=true|false`: cascade (default, as `argocd app delete`)
   makes sure the resources finalizer is present so the app's resources are deleted with it; without
-  cascade the finalizer is removed first and the resources stay. A refresh is queued so a worker
-  handles the deletion.
+  cascade the finalizer is removed first and the resources stay. With cascade, `bosun.app_finalize`
+  is queued at once so a worker starts deleting the resources without waiting for a beat tick.
 
 The router also carries `POST .../{name}/rollback` from scheduler.api.app_rollback.
 """
@@ -26,6 +26,8 @@ from gitops.source.spec import parse_application
 from scheduler.api import app_rollback
 from scheduler.api.auth import require_write
 from scheduler.api.state import ServerState
+from workers.app_deletion import request_finalize
+from workers.context import WorkerContext
 from workers.enqueue import request_refresh, request_sync_step
 
 router = APIRouter(prefix="/api/v1")
@@ -151,6 +153,6 @@ async def delete_application(request: Request, name: str, cascade: bool = True) 
     except ClusterError as exc:
         raise _cluster_error(exc) from None
     state.events.record(name, "delete-requested", f"cascade={cascade}", by="api")
-    if deleted and cascade:
-        await run_in_threadpool(request_refresh, state.celery, state.refreshes, name)
+    if deleted and cascade:  # start deleting the resources now rather than at the next beat tick
+        await run_in_threadpool(request_finalize, WorkerContext(state.settings), state.celery, name)
     return {"application": name, "deleted": deleted, "cascade": cascade}

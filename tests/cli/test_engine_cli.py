@@ -1,7 +1,7 @@
 """The CLI driving the real engine: a git repository served on loopback, kubesim as management and
 destination cluster, `bosun server` and a `bosun worker` running Bosun's own Celery app (no probe).
-create -> refresh (OutOfSync) -> sync -> history -> new commit -> refresh -> sync -> rollback, and a
-sync that fails exits 1 with the reason."""
+create -> refresh (OutOfSync) -> sync -> history -> new commit -> refresh -> sync -> rollback ->
+cascading delete, and a sync that fails exits 1 with the reason."""
 
 from __future__ import annotations
 
@@ -121,6 +121,11 @@ def test_deploy_update_and_rollback_with_the_cli(engine: EngineStack) -> None:
     assert rolled.returncode == 0, rolled.stderr
     assert engine.live("web", "web-config") == "v1"
     assert json.loads(rolled.stdout)["status"]["operationState"]["syncResult"]["revision"] == v1
+
+    deleted = cli.bosun("app", "delete", "web", "--wait", "--timeout", "90")  # cascade by default
+    assert deleted.returncode == 0, deleted.stderr
+    assert engine.live("web", "web-config") is None
+    assert cli.bosun("app", "get", "web").returncode == 1
 
 
 def test_failed_sync_exits_1_with_the_reason(engine: EngineStack) -> None:
