@@ -105,3 +105,47 @@ def test_push_and_signed_webhook_get_deployed(stack: Stack, git_server: Any, rcl
     wait_until(lambda: status().get("sync", {}).get("revision") == after, timeout=60, what="revision")
     wait_until(lambda: len(status().get("history") or []) == 2, timeout=30, what="second history entry")
     time.sleep(0.1)
+
+
+def web_app(stack: Stack, url: str, **policy: Any) -> None:
+    stack.registry.create({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "web", "annotations": {"bosun.dev/refresh-interval": "2s"}},
+        "spec": {"project": "default",
+                 "source": {"repoURL": url, "path": "apps/web", "targetRevision": "HEAD"},
+                 "destination": {"server": "https://kubernetes.default.svc", "namespace": "web"},
+                 "syncPolicy": {"automated": {"prune": True, **policy}, "syncOptions": ["CreateNamespace=true"]}},
+    })  # fmt: skip
+
+
+def test_beat_refresh_picks_up_a_commit_and_self_heal_reverts_drift(
+    stack: Stack, git_server: Any, rclient: redis.Redis, tmp_path: Path
+) -> None:
+    from .workers_proc import start_beat
+
+    repo = git_server.create_repo("guestbook")
+    repo.commit({"apps/web/configmap.yaml": configmap("v1")}, "v1")
+    web_app(stack, git_server.url("guestbook"), selfHeal=True)
+    stack.env |= {
+        "BOSUN_TICK_SECONDS": "0.5",
+        "BOSUN_REFRESH_JITTER_SECONDS": "0",
+        "BOSUN_REVISION_CACHE_SECONDS": "1",
+    }
+    worker = start_worker(stack.env, stack.tmp / "engine-worker.log", "engine", app="workers.celery_app")
+    stack.processes.append(worker)
+    (tmp_path / "beat").mkdir()
+    stack.processes.append(start_beat(stack.env, tmp_path / "beat" / "beat.log", tmp_path / "beat"))
+    api = stack.kubesim.api_client()
+    wait_until(lambda: live_version(api) == "v1", timeout=90, what="v1 deployed by the beat's refresh")
+
+    repo.commit({"apps/web/configmap.yaml": configmap("v2")}, "v2")  # no webhook
+    wait_until(lambda: live_version(api) == "v2", timeout=90, what="v2 picked up by a periodic refresh")
+
+    core = kclient.CoreV1Api(api)
+    core.patch_namespaced_config_map("web-config", "web", {"data": {"version": "hand-edited"}})
+    assert live_version(api) == "hand-edited"
+    wait_until(lambda: live_version(api) == "v2", timeout=90, what="self-heal reverting the manual change")
+    from gitops.coordination import EventLog
+
+    kinds = [e.kind for e in EventLog(rclient, stack.keys).recent("web", count=200)]
+    assert kinds.count("auto-sync") >= 3  # v1, v2, and the self-heal
