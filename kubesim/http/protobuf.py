@@ -1,6 +1,8 @@
 """Decoding the protobuf request bodies kubectl's typed clients send (`kubectl create configmap`, `secret`,
 `namespace`, `serviceaccount`): the `k8s\\x00` envelope around runtime.Unknown, then the object by the field
-numbers of k8s.io/api's generated.proto. Other kinds answer 415 naming the JSON alternative."""
+numbers of k8s.io/api's generated.proto. `kubectl create deployment` is decoded too (the fields that
+generator sets; any other field is refused rather than dropped). Other kinds answer 415 naming the JSON
+alternative."""
 
 from __future__ import annotations
 
@@ -92,7 +94,8 @@ def object_meta(data: bytes) -> Obj:
     meta: Obj = {}
     for number, part in fields(data):
         if number in strings:
-            meta[strings[number]] = _text(part)
+            if _text(part):
+                meta[strings[number]] = _text(part)
         elif number in (11, 12):
             key, item = _entry(part)
             meta.setdefault("labels" if number == 11 else "annotations", {})[key] = item.decode()
@@ -166,7 +169,80 @@ def _service_account(data: bytes) -> Obj:
     return obj
 
 
+class _Unsupported(Exception):
+    """A field this decoder does not know: refuse rather than drop it silently."""
+
+
+# field number -> (JSON name, kind); kind: "str", "int" (0 omitted), "ptrint" (0 kept), "bool", "liststr",
+# "map" (string values), "meta" (ObjectMeta), "skip", a nested schema dict, or [schema] for a repeated message
+Schema = dict[int, tuple[str, Any]]
+_LABEL_SELECTOR: Schema = {1: ("matchLabels", "map")}
+_CONTAINER_PORT: Schema = {1: ("name", "str"), 2: ("hostPort", "int"), 3: ("containerPort", "int"),
+                           4: ("protocol", "str"), 5: ("hostIP", "str")}  # fmt: skip
+_CONTAINER: Schema = {1: ("name", "str"), 2: ("image", "str"), 3: ("command", "liststr"), 4: ("args", "liststr"),
+                      5: ("workingDir", "str"), 6: ("ports", [_CONTAINER_PORT]), 8: ("resources", {}),
+                      13: ("terminationMessagePath", "str"), 14: ("imagePullPolicy", "str"), 16: ("stdin", "bool"),
+                      17: ("stdinOnce", "bool"), 18: ("tty", "bool"),
+                      20: ("terminationMessagePolicy", "str")}  # fmt: skip
+_POD_SPEC: Schema = {2: ("containers", [_CONTAINER]), 3: ("restartPolicy", "str"),
+                     4: ("terminationGracePeriodSeconds", "ptrint"), 6: ("dnsPolicy", "str"),
+                     8: ("serviceAccountName", "str"), 9: ("serviceAccount", "str"), 10: ("nodeName", "str"),
+                     11: ("hostNetwork", "bool"), 12: ("hostPID", "bool"), 13: ("hostIPC", "bool"),
+                     14: ("securityContext", {}), 16: ("hostname", "str"), 17: ("subdomain", "str"),
+                     19: ("schedulerName", "str"), 24: ("priorityClassName", "str")}  # fmt: skip
+_POD_TEMPLATE: Schema = {1: ("metadata", "meta"), 2: ("spec", _POD_SPEC)}
+_DEPLOYMENT: Schema = {
+    1: ("metadata", "meta"),
+    2: ("spec", {1: ("replicas", "ptrint"), 2: ("selector", _LABEL_SELECTOR), 3: ("template", _POD_TEMPLATE),
+                 4: ("strategy", {1: ("type", "str")}), 5: ("minReadySeconds", "int"), 7: ("paused", "bool")}),
+    3: ("status", "skip"),
+}  # fmt: skip
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _message(schema: Schema, data: bytes, path: str) -> Obj:
+    obj: Obj = {}
+    for number, part in fields(data):
+        spec = schema.get(number)
+        if spec is None:
+            raise _Unsupported(f"{path or 'object'} field {number}")
+        name, kind = spec
+        where = f"{path}.{name}" if path else name
+        if kind == "str":
+            if _text(part):
+                obj[name] = _text(part)
+        elif kind in ("int", "ptrint"):
+            value = _signed(part) if isinstance(part, int) else 0
+            if value or kind == "ptrint":
+                obj[name] = value
+        elif kind == "bool":
+            if part:
+                obj[name] = True
+        elif kind == "liststr":
+            obj.setdefault(name, []).append(_text(part))
+        elif kind == "map":
+            key, item = _entry(part)
+            obj.setdefault(name, {})[key] = item.decode()
+        elif kind == "meta":
+            obj[name] = object_meta(part if isinstance(part, bytes) else b"")
+        elif isinstance(kind, dict):
+            obj[name] = _message(kind, part if isinstance(part, bytes) else b"", where)
+        elif isinstance(kind, list):
+            obj.setdefault(name, []).append(
+                _message(kind[0], part if isinstance(part, bytes) else b"", where)
+            )
+    return obj
+
+
+def _deployment(data: bytes) -> Obj:
+    return _message(_DEPLOYMENT, data, "")
+
+
 _DECODERS: dict[tuple[str, str], Callable[[bytes], Obj]] = {
+    ("apps/v1", "Deployment"): _deployment,
     ("v1", "ConfigMap"): _config_map,
     ("v1", "Secret"): _secret,
     ("v1", "Namespace"): _namespace,
@@ -198,6 +274,11 @@ def decode(raw: bytes) -> Obj:
                 "send application/json (e.g. kubectl create -f FILE)",
             )
         obj = decoder(inner)
+    except _Unsupported as exc:
+        raise ApiError(
+            415,
+            f"kubesim cannot decode this protobuf {kind} ({exc}); send application/json (e.g. kubectl create -f FILE)",
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"the body of the request could not be decoded: {exc}") from exc
     _drop_zero_scalars(obj)

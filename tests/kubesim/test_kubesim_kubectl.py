@@ -179,6 +179,29 @@ def test_imperative_create_sends_protobuf(kubectl: Kubectl) -> None:
     ns = json.loads(kubectl("get", "namespace", "made-by-kubectl", "-o", "json").stdout)
     assert ns["status"]["phase"] == "Active"
     assert kubectl("get", "serviceaccount", "robot", "-n", "made-by-kubectl").returncode == 0
+    args = (
+        "create",
+        "deployment",
+        "web",
+        "-n",
+        "made-by-kubectl",
+        "--image=nginx:1.27",
+        "--port=8080",
+        "--replicas=2",
+    )
+    expected = json.loads(kubectl(*args, "--dry-run=client", "-o", "json").stdout)["spec"]
+    kubectl(*args)
+    live = json.loads(kubectl("get", "deployment", "web", "-n", "made-by-kubectl", "-o", "json").stdout)[
+        "spec"
+    ]
+    assert live["replicas"] == expected["replicas"] == 2 and live["selector"] == expected["selector"]
+    assert live["template"]["metadata"] == expected["template"]["metadata"]
+    container = live["template"]["spec"]["containers"][0]
+    assert (container["name"], container["image"], container["ports"][0]["containerPort"]) == (
+        "nginx",
+        "nginx:1.27",
+        8080,
+    )
 
 
 def test_get_namespaces_and_cluster_info(kubectl: Kubectl) -> None:
