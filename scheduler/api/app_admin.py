@@ -10,7 +10,8 @@
   cascade the finalizer is removed first and the resources stay. With cascade, `bosun.app_finalize`
   is queued at once so a worker starts deleting the resources without waiting for a beat tick.
 
-The router also carries `POST .../{name}/rollback` from scheduler.api.app_rollback.
+The router also carries `POST .../{name}/rollback` (scheduler.api.app_rollback) and
+`DELETE .../{name}/operation` (scheduler.api.app_terminate).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from gitops.errors import ClusterError, SpecError
 from gitops.model.application import ApplicationSyncSpec
 from gitops.source.spec import parse_application
-from scheduler.api import app_rollback
+from scheduler.api import app_rollback, app_terminate
 from scheduler.api.auth import require_write
 from scheduler.api.state import ServerState
 from workers.app_deletion import request_finalize
@@ -32,6 +33,7 @@ from workers.enqueue import request_refresh, request_sync_step
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(app_rollback.router)  # served with these routes (one include in app.py)
+router.include_router(app_terminate.router)
 Obj = dict[str, Any]
 API_VERSION = "argoproj.io/v1alpha1"
 FINALIZERS = ("resources-finalizer.argocd.argoproj.io", "resources-finalizer.argocd.argoproj.io/background")

@@ -1,7 +1,7 @@
 """The CLI driving the real engine: a git repository served on loopback, kubesim as management and
 destination cluster, `bosun server` and a `bosun worker` running Bosun's own Celery app (no probe).
 create -> refresh (OutOfSync) -> sync -> history -> new commit -> refresh -> sync -> rollback ->
-cascading delete, and a sync that fails exits 1 with the reason."""
+cascading delete; a sync that fails exits 1 with the reason; a running operation terminated."""
 
 from __future__ import annotations
 
@@ -29,6 +29,25 @@ def configmap(name: str, value: str) -> str:
     return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  version: {value}\n"
 
 
+# A PreSync hook that never finishes (a suspended Job), so its operation stays Running.
+SUSPENDED_PRESYNC_JOB = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+spec:
+  suspend: true
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: busybox
+          command: ["true"]
+"""
+
+
 @dataclass
 class EngineStack:
     cli: CliStack
@@ -52,6 +71,13 @@ class EngineStack:
             return None
         return str((cm.data or {}).get("version"))
 
+    def job(self, namespace: str, name: str) -> bool:
+        try:
+            kclient.BatchV1Api(self.kubesim.api_client()).read_namespaced_job(name, namespace)
+        except kclient.ApiException:
+            return False
+        return True
+
     def app(self, name: str) -> dict[str, Any]:
         done = self.cli.bosun("app", "get", name, "-o", "json")
         assert done.returncode == 0, done.stderr
@@ -66,7 +92,9 @@ def engine(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) 
     try:
         repo = git.create_repo("shop")
         repo.commit({"apps/web/cm.yaml": configmap("web-config", "v1"),
-                     "apps/bad/cm.yaml": configmap("Not_A_Valid_Name", "v1")}, "v1")  # fmt: skip
+                     "apps/bad/cm.yaml": configmap("Not_A_Valid_Name", "v1"),
+                     "apps/hooked/cm.yaml": configmap("after-hook", "v1"),
+                     "apps/hooked/presync-job-never-finishes.yaml": SUSPENDED_PRESYNC_JOB}, "v1")  # fmt: skip
         with running_stack(redis_server, tmp, probe=False) as (cli, kubesim):
             yield EngineStack(cli, kubesim, git, repo)
     finally:
@@ -139,3 +167,28 @@ def test_failed_sync_exits_1_with_the_reason(engine: EngineStack) -> None:
     ), done.stderr
     assert "Not_A_Valid_Name" in done.stderr + done.stdout
     assert engine.live("bad", "Not_A_Valid_Name") is None
+
+
+def test_terminate_a_running_operation(engine: EngineStack) -> None:
+    cli = engine.cli
+    assert (
+        cli.bosun("app", "create", "-f", "-", stdin=engine.app_yaml("hooked", "apps/hooked")).returncode == 0
+    )
+    assert cli.bosun("app", "sync", "hooked", "--async").returncode == 0
+
+    def running() -> bool:
+        state = engine.app("hooked").get("status", {}).get("operationState") or {}
+        return state.get("phase") == "Running" and engine.job("hooked", "migrate")
+
+    until(running, "the PreSync hook running")
+    done = cli.bosun("app", "terminate-op", "hooked")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "application 'hooked': operation termination requested"
+    waited = cli.bosun("app", "wait", "hooked", "--operation", "--timeout", "60")
+    assert waited.returncode == 1
+    assert "bosun: application 'hooked': operation Failed: " in waited.stderr
+    assert "terminated" in waited.stderr.strip().splitlines()[-1].lower()
+    until(lambda: not engine.job("hooked", "migrate"), "the running hook deleted")
+    assert engine.live("hooked", "after-hook") is None  # the Sync phase never ran
+    again = cli.bosun("app", "terminate-op", "hooked")
+    assert again.returncode == 1 and "has no operation in progress" in again.stderr
