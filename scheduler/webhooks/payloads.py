@@ -59,7 +59,14 @@ def _bad(delivery: Delivery, problem: str) -> WebhookPayloadError:
 def load_json(delivery: Delivery, body: bytes, content_type: str | None) -> dict[str, Any]:
     """The JSON object of the body (GitHub's form encoding `payload=<json>` accepted too)."""
     text: str | bytes = body
-    if content_type and content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+    media = (content_type or "").split(";")[0].strip().lower()
+    if (
+        media
+        and media != "application/x-www-form-urlencoded"
+        and not (media == "application/json" or media.endswith("+json"))
+    ):
+        raise _bad(delivery, f"has content type {media!r}; send application/json")
+    if media == "application/x-www-form-urlencoded":
         form = parse_qs(body.decode("utf-8", errors="replace"))
         if "payload" not in form:
             raise _bad(delivery, "is form-encoded without a payload field")

@@ -1,0 +1,185 @@
+"""Secrets never escape: marker secrets planted in repo URL credentials, BOSUN_GIT_CREDENTIALS, a
+repository Secret, a cluster Secret, webhook secrets and API tokens are searched for in every output
+of a running stack (worker and API logs at DEBUG, Flower, API answers, metrics, Application status,
+Kubernetes events, every Redis key including the Celery messages)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+import pytest
+from controlplane.kube import kubectl
+from controlplane.servers import free_port
+from controlplane.webhook_requests import sign
+from faults.stack import ApiProcess, EngineStack, configmap, wait_for
+from kubernetes import client as kclient
+
+from gitops.clusters.secrets import cluster_secret
+
+pytestmark = pytest.mark.slow
+MARKERS = {
+    "url-password": "urlpwMARKa1",
+    "settings-token": "settokMARKb2",
+    "repository-secret": "repopwMARKc3",
+    "cluster-token": "clustokMARKd4",
+    "webhook-secret": "hooksecMARKe5",
+    "api-read": "apireadMARKf6",
+    "api-write": "apiwriteMARKg7",
+    "wrong-password": "wrongpwMARKh8",
+    "flower-password": "flowerpwMARKi9",
+}
+
+
+def redis_dump(client: Any, prefix: str) -> str:
+    """Every value under the prefix, Celery message bodies base64-decoded too."""
+    out: list[str] = []
+    for key in client.scan_iter(f"{prefix}:*"):
+        kind = client.type(key)
+        if kind == "string":
+            values = [client.get(key) or ""]
+        elif kind == "hash":
+            values = [f"{k}={v}" for k, v in client.hgetall(key).items()]
+        elif kind == "list":
+            values = list(client.lrange(key, 0, -1))
+        elif kind == "set":
+            values = list(client.smembers(key))
+        elif kind == "zset":
+            values = [str(v) for v in client.zrange(key, 0, -1)]
+        elif kind == "stream":
+            values = [json.dumps(fields) for _id, fields in client.xrange(key)]
+        else:
+            values = []
+        out.append(key)
+        for value in values:
+            out.append(str(value))
+            for blob in (str(value), *str(value).split('"body": "')[1:]):
+                try:
+                    out.append(base64.b64decode(blob.split('"')[0], validate=True).decode(errors="replace"))
+                except ValueError:
+                    pass
+    return "\n".join(out)
+
+
+def has_condition(stack: EngineStack, name: str, kind: str) -> bool:
+    return any(c.get("type") == kind for c in stack.conditions(name))
+
+
+def flower(env: dict[str, str], tmp: Any) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    log = (tmp / "flower.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from bosun.cli import main; raise SystemExit(main())", "flower",
+         "--port", str(port)],
+        env={**env, "BOSUN_FLOWER_PASSWORD": MARKERS["flower-password"]}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    return proc, port
+
+
+@pytest.mark.reliability(
+    case="S1 marker secrets never appear in any output",
+    done="plant markers in: repoURL userinfo, BOSUN_GIT_CREDENTIALS token, a repository Secret, a cluster "
+    "Secret bearer token (remote kubesim requiring it), webhook secret, API read/write tokens, a wrong URL "
+    "password (auth failure path), Flower password; run worker (-l DEBUG), `bosun server` (DEBUG) and "
+    "`bosun flower`; deploy 3 apps, fail 1, post signed and badly signed webhooks",
+    checked="no marker in worker/API/Flower logs, Flower API (tasks, workers), API answers (list, get, history, "
+    "events, clusters), /metrics, Application resources (status, conditions), Kubernetes Events, any Redis key "
+    "or Celery message; the failing app's error names the repo without credentials",
+)
+def test_marker_secrets_never_leak(
+    stack: EngineStack, git_server: Any, kubesim_factory: Any, rclient: Any
+) -> None:
+    git_server.password = MARKERS["url-password"]
+    git_server.token = MARKERS["settings-token"]
+    for name in ("url-creds", "settings-creds", "refused"):
+        git_server.create_repo(name, private=True).commit({"app/cm.yaml": configmap(name, "v1")})
+    git_server.create_repo("remote-app").commit({"app/cm.yaml": configmap("remote", "v1")})
+    remote = kubesim_factory(token=MARKERS["cluster-token"])
+    core: Any = kclient.CoreV1Api(stack.kubesim.api_client())
+    core.create_namespaced_secret("bosun", cluster_secret(
+        "remote", remote.url, {"bearerToken": MARKERS["cluster-token"], "tlsClientConfig": {"insecure": True}},
+        namespace="bosun"))  # fmt: skip
+    core.create_namespaced_secret("bosun", {
+        "metadata": {"name": "repo-private", "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+        "stringData": {"url": git_server.url("url-creds"), "username": "alice",
+                       "password": MARKERS["repository-secret"]},
+    })  # fmt: skip
+    settings_url = git_server.url("settings-creds")
+    stack.env["BOSUN_GIT_CREDENTIALS"] = json.dumps(
+        [{"kind": "repository", "url": settings_url, "password": MARKERS["settings-token"]}]
+    )
+    stack.env |= {"BOSUN_WEBHOOK_GITHUB_SECRET": MARKERS["webhook-secret"], "BOSUN_LOG_LEVEL": "DEBUG",
+                  "BOSUN_API_READ_TOKEN": MARKERS["api-read"], "BOSUN_API_WRITE_TOKEN": MARKERS["api-write"]}  # fmt: skip
+    flower_proc, flower_port = flower(stack.env, stack.tmp)
+    try:
+        stack.application("url-creds", git_server.url("url-creds", auth="basic"), "app", "url-creds")
+        stack.application("settings-creds", settings_url, "app", "settings-creds")
+        stack.application("remote-app", git_server.url("remote-app"), "app", "remote-app", server=remote.url)
+        bad = git_server.url("refused", auth="basic").replace(
+            MARKERS["url-password"], MARKERS["wrong-password"]
+        )
+        stack.application("bad-creds", bad, "app", "bad-creds")
+        stack.engine_worker("w1", level="DEBUG")
+        api = ApiProcess(stack.env | {"BOSUN_LOG_LEVEL": "DEBUG"}, stack.tmp / "api.log")
+        try:
+            for name in ("url-creds", "settings-creds", "remote-app", "bad-creds"):
+                stack.refresh(name)
+            for name in ("settings-creds", "remote-app"):
+                wait_for(lambda n=name: stack.synced_healthy(n), 120, f"{name} synced")  # type: ignore[misc]
+            # URL userinfo is planted in two apps; the workers do not use it yet (see docs/reliability.md)
+            for name, repo in (("bad-creds", "refused.git"), ("url-creds", "url-creds.git")):
+                wait_for(lambda n=name: has_condition(stack, n, "ComparisonError"), 60, f"{name} error")  # type: ignore[misc]
+                error = next(c for c in stack.conditions(name) if c["type"] == "ComparisonError")["message"]
+                assert repo in error and "@" not in error
+            outputs = collect(stack, api, flower_port, rclient)
+        finally:
+            api.stop()
+    finally:
+        flower_proc.terminate()
+        flower_proc.wait(timeout=10)
+    outputs["flower log"] = (stack.tmp / "flower.log").read_text(errors="replace")
+    outputs["worker log"] = stack.logs()
+    assert "DEBUG" in outputs["worker log"]
+    leaks = [
+        (what, marker) for what, text in outputs.items() for marker in MARKERS.values() if marker in text
+    ]
+    assert leaks == [], f"secrets leaked: {leaks}"
+
+
+def collect(stack: EngineStack, api: ApiProcess, flower_port: int, rclient: Any) -> dict[str, str]:
+    read = {"Authorization": f"Bearer {MARKERS['api-read']}"}
+    body = json.dumps({"ref": "refs/heads/main", "repository": {"clone_url": "http://x/y.git"}}).encode()
+    hook = {"X-GitHub-Event": "push", "X-GitHub-Delivery": "d1", "Content-Type": "application/json"}
+    out: dict[str, str] = {}
+    good = httpx.post(f"{api.url}/api/webhook", content=body,
+                      headers=hook | {"X-Hub-Signature-256": "sha256=" + sign(MARKERS["webhook-secret"], body)})  # fmt: skip
+    badsig = httpx.post(f"{api.url}/api/webhook", content=body,
+                        headers=hook | {"X-GitHub-Delivery": "d2", "X-Hub-Signature-256": "sha256=00"})  # fmt: skip
+    assert good.status_code < 300 and badsig.status_code == 401
+    out["webhook answers"] = good.text + badsig.text
+    for path in ("/api/v1/applications", "/api/v1/clusters", "/metrics", "/api/v1/applications/bad-creds",
+                 "/api/v1/applications/url-creds/history", "/api/v1/applications/bad-creds/events",
+                 "/api/v1/applications/remote-app"):  # fmt: skip
+        out[f"API {path}"] = httpx.get(f"{api.url}{path}", headers=read, timeout=60).text
+    out["API 401"] = httpx.get(
+        f"{api.url}/api/v1/applications", headers={"Authorization": "Bearer nope"}
+    ).text
+    time.sleep(1.0)
+    out["API log"] = api.text()
+    auth = ("admin", MARKERS["flower-password"])
+    for path in ("/api/workers", "/api/tasks"):
+        out[f"Flower {path}"] = httpx.get(f"http://127.0.0.1:{flower_port}{path}", auth=auth, timeout=20).text
+    assert "bosun.refresh" in out["Flower /api/tasks"]
+    out["applications"] = kubectl(
+        stack.kubesim.kubeconfig, "get", "applications", "-n", "bosun", "-o", "yaml"
+    ).stdout
+    out["events"] = kubectl(stack.kubesim.kubeconfig, "get", "events", "-A", "-o", "yaml").stdout
+    out["redis"] = redis_dump(rclient, stack.settings.redis_prefix)
+    assert "bosun.refresh" in out["redis"] or "url-creds" in out["redis"]
+    return out
