@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,6 +117,8 @@ class Stack:
         self.procs: dict[str, list[subprocess.Popen[bytes]]] = {}
         self._logs: list[Any] = []
         self.kubesim: KubesimServer | None = None
+        if threading.current_thread() is threading.main_thread():  # SIGTERM still stops what we started
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             self._start(workers, concurrency, beat, env or {})
         except BaseException:
@@ -293,6 +296,10 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(143)
 
 
 def _end(proc: subprocess.Popen[bytes], group: bool) -> None:
