@@ -13,7 +13,9 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))
 def test_setting_is_documented(field: str) -> None:
-    assert f"`BOSUN_{field.upper()}`" in DOC.read_text(), f"add BOSUN_{field.upper()} to docs/configuration.md"
+    assert f"`BOSUN_{field.upper()}`" in DOC.read_text(), (
+        f"add BOSUN_{field.upper()} to docs/configuration.md"
+    )
 
 
 def test_settings_come_from_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
