@@ -181,6 +181,21 @@ class EngineReconciler:
         return StepOutcome(store.status, done=result.finished, summary=f"{result.phase}: {result.message}",
                            countdown=result.next_step_delay)  # fmt: skip
 
+    def diff(self, app: Mapping[str, Any]) -> tuple[str, list[Obj]]:
+        """(revision, per-resource differences) between Git and the cluster, computed as a refresh
+        compares (Secret values masked); for `GET .../diff`. Raises SpecError, SourceError or
+        ClusterError when the app cannot be compared."""
+        name = _name(app)
+        spec = ApplicationSyncSpec.from_spec(name, app.get("spec") or {})
+        desired = self._desired(app, hard=False)
+        compare = compare_app(self._target(app).port, name, desired.objects, destination_namespace=_namespace(app),
+                              previous_resources=(app.get("status") or {}).get("resources") or [],
+                              ignore_differences=spec.ignore_differences)  # fmt: skip
+        if compare.error is not None:
+            raise ClusterError(f"live state could not be read: {compare.error}", app=name)
+        diffs = [{**r.to_dict(), "diff": r.diff} for r in compare.resources if r.diff and r.counts]
+        return (desired.revisions[0] if desired.revisions else ""), diffs
+
     def _pinned(self, app: Mapping[str, Any], operation: Operation) -> Operation:
         """The operation with its revision resolved and its source recorded, as Argo CD does when an
         operation starts: every step deploys the same commit, and the history entry names the

@@ -10,8 +10,9 @@
   cascade the finalizer is removed first and the resources stay. With cascade, `bosun.app_finalize`
   is queued at once so a worker starts deleting the resources without waiting for a beat tick.
 
-The router also carries `POST .../{name}/rollback` (scheduler.api.app_rollback) and
-`DELETE .../{name}/operation` (scheduler.api.app_terminate).
+The router also carries `POST .../{name}/rollback` (scheduler.api.app_rollback),
+`DELETE .../{name}/operation` (scheduler.api.app_terminate) and `GET .../{name}/diff`
+(scheduler.api.app_diff).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from starlette.concurrency import run_in_threadpool
 
 from gitops.errors import ClusterError, SpecError
 from gitops.model.application import ApplicationSyncSpec
+from gitops.source.repo_url import redact
 from gitops.source.spec import parse_application
-from scheduler.api import app_rollback, app_terminate
+from scheduler.api import app_diff, app_rollback, app_terminate
 from scheduler.api.auth import require_write
 from scheduler.api.state import ServerState
 from workers.app_deletion import request_finalize
@@ -34,6 +36,7 @@ from workers.enqueue import request_refresh, request_sync_step
 router = APIRouter(prefix="/api/v1")
 router.include_router(app_rollback.router)  # served with these routes (one include in app.py)
 router.include_router(app_terminate.router)
+router.include_router(app_diff.router)
 Obj = dict[str, Any]
 API_VERSION = "argoproj.io/v1alpha1"
 FINALIZERS = ("resources-finalizer.argocd.argoproj.io", "resources-finalizer.argocd.argoproj.io/background")
@@ -81,6 +84,17 @@ def merge_patch(old: Any, new: Any) -> Any:
         elif old[key] != value:
             patch[key] = merge_patch(old[key], value)
     return patch
+
+
+def without_url_credentials(app: Obj) -> Obj:
+    """The Application as answered: userinfo (credentials) removed from its sources' repoURLs."""
+    spec = dict(app.get("spec") or {})
+    if isinstance(spec.get("source"), dict):
+        spec["source"] = {**spec["source"], "repoURL": redact(str(spec["source"].get("repoURL", "")))}
+    if isinstance(spec.get("sources"), list):
+        spec["sources"] = [{**s, "repoURL": redact(str(s.get("repoURL", "")))} if isinstance(s, dict) else s
+                           for s in spec["sources"]]  # fmt: skip
+    return {**app, "spec": spec}
 
 
 def _cluster_error(exc: ClusterError) -> HTTPException:
@@ -131,7 +145,12 @@ async def create_application(request: Request, upsert: bool = False, body: Any =
     await run_in_threadpool(request_refresh, state.celery, state.refreshes, name)
     if resource.get("operation") and action == "created":  # an Application created with an operation
         await run_in_threadpool(request_sync_step, state.celery, state.sync_steps, name)
-    return {"application": name, "action": action, "resource": result, "notes": notes}
+    return {
+        "application": name,
+        "action": action,
+        "resource": without_url_credentials(result),
+        "notes": notes,
+    }
 
 
 @router.delete("/applications/{name}", dependencies=[Depends(require_write)])

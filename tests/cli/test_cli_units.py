@@ -21,7 +21,7 @@ from bosun.commands.flower import basic_auth, redact_broker_urls
 from bosun.commands.processes import worker_argv
 from gitops.errors import ApiError, ConfigError, SpecError
 from gitops.settings import Settings
-from scheduler.api.app_admin import merge_patch, validate_application
+from scheduler.api.app_admin import merge_patch, validate_application, without_url_credentials
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -221,3 +221,12 @@ def test_wait_retries_an_unavailable_api_but_not_a_missing_app(monkeypatch: pyte
     assert (
         app == {} and error is not None and "timed out after 0.05s; last error: the API answered 502" in error
     )
+
+
+def test_created_resource_is_answered_without_url_credentials() -> None:
+    app = {"spec": {"source": {"repoURL": "https://bot:s3cret@git.example/acme/web.git"},
+                    "sources": [{"repoURL": "https://x:tok@git.example/a.git"}, "odd"]}}  # fmt: skip
+    cleaned = without_url_credentials(app)
+    assert "s3cret" not in json.dumps(cleaned) and "tok@" not in json.dumps(cleaned)
+    assert cleaned["spec"]["source"]["repoURL"] == "https://git.example/acme/web.git"
+    assert app["spec"]["source"]["repoURL"].startswith("https://bot:s3cret@")  # input untouched

@@ -101,6 +101,13 @@ def engine(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) 
         git.stop()
 
 
+def changed(diff: str) -> tuple[set[str], set[str]]:
+    """(removed, added) lines of a unified diff's `data.version`, stripped."""
+    lines = [line for line in diff.splitlines() if "version: v" in line and line[:1] in "+-"]
+    return ({line[1:].strip() for line in lines if line[0] == "-"},
+            {line[1:].strip() for line in lines if line[0] == "+"})  # fmt: skip
+
+
 def until(predicate: Callable[[], Any], what: str, timeout: float = 90) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -123,6 +130,11 @@ def test_deploy_update_and_rollback_with_the_cli(engine: EngineStack) -> None:
     )
     assert row[2] == "OutOfSync" and row[4] == v1[:8]
 
+    diff = cli.bosun("app", "diff", "web")
+    assert diff.returncode == 1, diff.stderr  # web-config is missing from the cluster
+    assert "web-config" in diff.stdout and changed(diff.stdout) == (set(), {"version: v1"})
+    assert diff.stderr.strip() == "application 'web': 1 resource(s) differ"
+
     synced = cli.bosun("app", "sync", "web", "--timeout", "90")
     assert synced.returncode == 0, synced.stderr
     assert engine.live("web", "web-config") == "v1"
@@ -132,6 +144,9 @@ def test_deploy_update_and_rollback_with_the_cli(engine: EngineStack) -> None:
     waited = cli.bosun("app", "wait", "web", "--timeout", "60")  # synced, healthy, no operation
     assert waited.returncode == 0, waited.stderr
 
+    same = cli.bosun("app", "diff", "web")
+    assert same.returncode == 0 and same.stdout == "" and same.stderr == ""
+
     history = json.loads(cli.bosun("app", "history", "web", "-o", "json").stdout)
     assert [(h["id"], h["revision"]) for h in history] == [(0, v1)]
 
@@ -140,6 +155,8 @@ def test_deploy_update_and_rollback_with_the_cli(engine: EngineStack) -> None:
     assert cli.bosun("app", "refresh", "web", "--hard").returncode == 0
     until(lambda: engine.app("web")["status"]["sync"].get("revision") == v2, "refresh to v2")
     assert engine.app("web")["status"]["sync"]["status"] == "OutOfSync"
+    drift = cli.bosun("app", "diff", "web")
+    assert drift.returncode == 1 and changed(drift.stdout) == ({"version: v1"}, {"version: v2"})
     assert cli.bosun("app", "sync", "web", "--timeout", "90").returncode == 0
     assert engine.live("web", "web-config") == "v2"
     table = cli.bosun("app", "history", "web").stdout.splitlines()
