@@ -58,7 +58,7 @@ class DemoStack:
         self.management_kubeconfig = Path()
         self.api_url = ""
         self.flower_url = ""
-        self.external: list[str] = []
+        self.external_redis = False
 
     # --- lifecycle ---
     def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Child:
@@ -72,9 +72,24 @@ class DemoStack:
         for child in reversed(self.children):
             child.stop()
         self.children.clear()
+        if self.external_redis:
+            self._forget_keys()
         if keep_logs is not None and (self.tmp / "logs").is_dir():
             shutil.copytree(self.tmp / "logs", keep_logs, dirs_exist_ok=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _forget_keys(self) -> None:
+        """Delete every key this run wrote to an external Redis (all under its own prefix)."""
+        client = redis.Redis.from_url(self.redis_url, socket_timeout=5)
+        try:
+            batch = list(client.scan_iter(match=f"{self.redis_prefix}:*", count=500))
+            while batch:
+                client.delete(*batch[:500])
+                batch = batch[500:]
+        except redis.RedisError:
+            pass
+        finally:
+            client.close()
 
     def base_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BOSUN_", "FLOWER_", "KUBECONFIG"))}
@@ -86,9 +101,9 @@ class DemoStack:
         external = os.environ.get("BOSUN_REDIS_URL")
         if external:
             self.redis_url = external
-            self.external.append(f"Redis from BOSUN_REDIS_URL (keys under {self.redis_prefix}:)")
             redis.Redis.from_url(external, socket_timeout=5).ping()
-            return "BOSUN_REDIS_URL"
+            self.external_redis = True
+            return f"from BOSUN_REDIS_URL (keys under {self.redis_prefix}:, deleted on exit)"
         port = free_port()
         data = self.tmp / "redis"
         data.mkdir()
@@ -111,7 +126,6 @@ class DemoStack:
         external = os.environ.get("BOSUN_KUBECONFIG")
         if external:
             self.management_kubeconfig = Path(external)
-            self.external.append(f"management cluster from BOSUN_KUBECONFIG ({external})")
         else:
             self.management_kubeconfig = self.kubesim("east")
         self.kubectl(self.management_kubeconfig, "apply", "--server-side", "--force-conflicts",
