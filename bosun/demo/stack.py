@@ -134,7 +134,9 @@ class DemoStack:
                      "-f", str(REPO / "deploy" / "crds" / "applicationset-crd.yaml"))  # fmt: skip
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bosun"}}
         self.kubectl(self.management_kubeconfig, "apply", "-f", "-", stdin=_json(namespace))
-        return "BOSUN_KUBECONFIG" if external else "kubesim `east` (management and in-cluster destination)"
+        if external:
+            return f"from BOSUN_KUBECONFIG ({external}; its current context is `east`, the apps stay there)"
+        return "kubesim `east` (management and in-cluster destination)"
 
     def kubectl(self, kubeconfig: Path, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run([tool("kubectl"), "--kubeconfig", str(kubeconfig), *args], input=stdin,
