@@ -25,3 +25,9 @@ bench-kubesim: install
 
 clean:
 	rm -rf .venv .tools build *.egg-info
+
+# Runs tests/faults and tests/security, then writes docs/reliability.md from their results.
+reliability-table: install
+	rm -rf build/reliability
+	-$(PY) -m pytest -q -n 2 --dist loadgroup tests/faults tests/security $(PYTEST_ARGS)
+	$(PY) tests/reliability_table.py

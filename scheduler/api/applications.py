@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gitops.errors import ClusterError
+from gitops.source.repo_url import redact
 from scheduler.api.auth import require_read, require_write
 from scheduler.api.state import ServerState
 from workers.enqueue import forget_resolved_revisions, request_refresh, request_sync_step
@@ -23,12 +24,28 @@ def _state(request: Request) -> ServerState:
     return state
 
 
+def _without_url_credentials(app: Obj) -> Obj:
+    """The Application with userinfo (credentials) removed from its sources' repoURLs."""
+    spec = app.get("spec")
+    if not isinstance(spec, dict):
+        return app
+    spec = dict(spec)
+    if isinstance(spec.get("source"), dict):
+        spec["source"] = {**spec["source"], "repoURL": redact(str(spec["source"].get("repoURL", "")))}
+    if isinstance(spec.get("sources"), list):
+        spec["sources"] = [
+            {**s, "repoURL": redact(str(s.get("repoURL", "")))} if isinstance(s, dict) else s
+            for s in spec["sources"]
+        ]
+    return {**app, "spec": spec}
+
+
 def _with_hot_status(state: ServerState, app: Obj) -> Obj:
     name = (app.get("metadata") or {}).get("name")
     hot = state.hot.read(str(name)) if name else None
     if hot is not None:
         app = {**app, "status": {**(app.get("status") or {}), **hot}}
-    return app
+    return _without_url_credentials(app)
 
 
 def _load(state: ServerState, name: str) -> Obj:

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc,arg-type,unused-ignore"
 """Fault 1: a worker SIGKILLed in the middle of a multi-wave sync; another worker finishes it."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc,arg-type,unused-ignore"
 """Secrets never escape: marker secrets planted in repo URL credentials, BOSUN_GIT_CREDENTIALS, a
 repository Secret, a cluster Secret, webhook secrets and API tokens are searched for in every output
 of a running stack (worker and API logs at DEBUG, Flower, API answers, metrics, Application status,
@@ -6,14 +7,17 @@ Kubernetes events, every Redis key including the Celery messages)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import subprocess
 import sys
 import time
+import zlib
 from typing import Any
 
 import httpx
 import pytest
+import redis
 from controlplane.kube import kubectl
 from controlplane.servers import free_port
 from controlplane.webhook_requests import sign
@@ -36,33 +40,45 @@ MARKERS = {
 }
 
 
+def _text(value: Any) -> str:
+    """A value as text; zlib bodies (the manifest cache: magic, MAC, then zlib) are inflated too."""
+    if isinstance(value, bytes):
+        parts = [value.decode(errors="replace")]
+        for start in (0, 36):
+            with contextlib.suppress(zlib.error):
+                parts.append(zlib.decompress(value[start:]).decode(errors="replace"))
+        return "\n".join(parts)
+    return str(value)
+
+
 def redis_dump(client: Any, prefix: str) -> str:
-    """Every value under the prefix, Celery message bodies base64-decoded too."""
+    """Every value under the prefix (binary-safe), Celery message bodies base64-decoded too."""
+    raw: Any = redis.Redis(connection_pool=redis.ConnectionPool(
+        **{**client.connection_pool.connection_kwargs, "decode_responses": False}))  # fmt: skip
     out: list[str] = []
-    for key in client.scan_iter(f"{prefix}:*"):
-        kind = client.type(key)
+    for key in raw.scan_iter(f"{prefix}:*".encode()):
+        kind = raw.type(key).decode()
+        values: list[Any] = []
         if kind == "string":
-            values = [client.get(key) or ""]
+            values = [raw.get(key) or b""]
         elif kind == "hash":
-            values = [f"{k}={v}" for k, v in client.hgetall(key).items()]
+            values = [k + b"=" + v for k, v in raw.hgetall(key).items()]
         elif kind == "list":
-            values = list(client.lrange(key, 0, -1))
+            values = list(raw.lrange(key, 0, -1))
         elif kind == "set":
-            values = list(client.smembers(key))
+            values = list(raw.smembers(key))
         elif kind == "zset":
-            values = [str(v) for v in client.zrange(key, 0, -1)]
+            values = list(raw.zrange(key, 0, -1))
         elif kind == "stream":
-            values = [json.dumps(fields) for _id, fields in client.xrange(key)]
-        else:
-            values = []
-        out.append(key)
+            values = [b" ".join(k + b"=" + v for k, v in fields.items()) for _id, fields in raw.xrange(key)]
+        out.append(key.decode(errors="replace"))
         for value in values:
-            out.append(str(value))
-            for blob in (str(value), *str(value).split('"body": "')[1:]):
-                try:
+            text = _text(value)
+            out.append(text)
+            for blob in text.split('"body": "')[1:]:
+                with contextlib.suppress(ValueError):
                     out.append(base64.b64decode(blob.split('"')[0], validate=True).decode(errors="replace"))
-                except ValueError:
-                    pass
+    raw.close()
     return "\n".join(out)
 
 
@@ -176,9 +192,8 @@ def collect(stack: EngineStack, api: ApiProcess, flower_port: int, rclient: Any)
     for path in ("/api/workers", "/api/tasks"):
         out[f"Flower {path}"] = httpx.get(f"http://127.0.0.1:{flower_port}{path}", auth=auth, timeout=20).text
     assert "bosun.refresh" in out["Flower /api/tasks"]
-    out["applications"] = kubectl(
-        stack.kubesim.kubeconfig, "get", "applications", "-n", "bosun", "-o", "yaml"
-    ).stdout
+    # What Bosun wrote on the Application resources (their spec is the user's own input, kept as given).
+    out["application status"] = json.dumps([a.get("status") for a in stack.registry.applications()])
     out["events"] = kubectl(stack.kubesim.kubeconfig, "get", "events", "-A", "-o", "yaml").stdout
     out["redis"] = redis_dump(rclient, stack.settings.redis_prefix)
     assert "bosun.refresh" in out["redis"] or "url-creds" in out["redis"]

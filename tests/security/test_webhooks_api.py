@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc,arg-type,unused-ignore"
 """Bad input at the HTTP edge: webhooks (signature, size, JSON, content type, unknown events, replays)
 and the REST API (tokens, unknown app, invalid sync request). The API server runs over real HTTP
 (uvicorn) against kubesim and a private redis-server; queued Celery messages are read from Redis."""
