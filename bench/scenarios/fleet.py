@@ -112,6 +112,7 @@ class Fleet:
         settings = Settings(redis_url=stack.redis_url, redis_prefix=stack.prefix)
         self.celery = make_celery(settings)
         self.refreshes = RefreshRequests(stack.redis, self.keys)
+        self.harness_commands = 0  # Redis commands the harness itself sent (polling), to subtract
 
     def commit(self, message: str, files: dict[str, str] | None = None) -> str:
         for rel, text in (files or {}).items():
@@ -154,6 +155,7 @@ class Fleet:
     def statuses(self) -> list[tuple[str, int, dict[str, Any] | None]]:
         """(name, fence, hot status doc) of every app, from Redis in one pipeline."""
         pipe = self.stack.redis.pipeline(transaction=False)
+        self.harness_commands += len(self.names)
         for name in self.names:
             pipe.hmget(self.keys.app_status(name), "fence", "doc")
         out = []
@@ -173,7 +175,7 @@ class Fleet:
             if time.perf_counter() - started > timeout:
                 raise TimeoutError(f"{what}: {len(left)} of {len(self.names)} apps not there after {timeout:.0f} s "
                                    f"(first: {left[0]}); worker log tail:\n{self.stack.logs_tail('workers')}")  # fmt: skip
-            time.sleep(0.25)
+            time.sleep(0.5)
 
 
 def synced_healthy(_name: str, _fence: int, doc: dict[str, Any] | None) -> bool:

@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "renders": counts["renders"],
             "ls_remote_calls": counts["ls_remote"],
             "git_requests": stack.git_requests(),
-            "redis_commands_per_app": round((redis_commands(stack) - commands) / args.apps, 1),
+            "redis_commands_per_app": round(
+                (redis_commands(stack) - fleet.harness_commands - commands) / args.apps, 1
+            ),
             "cpu_seconds": cpu,
             "wall_seconds": round(time.perf_counter() - started, 2),
         }

@@ -37,6 +37,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "refreshes_per_second": {c: r["refreshes_per_second"] for c, r in rows.items()},
         "ratio_to_first": {c: round(r["refreshes_per_second"] / base, 2) for c, r in rows.items()},
         "redis_commands_per_refresh": {c: r["redis_commands_per_refresh"] for c, r in rows.items()},
-        "cpu_seconds_per_refresh_ms": {c: r["cpu_seconds_per_refresh"] for c, r in rows.items()},
+        "cpu_ms_per_refresh": {c: r["cpu_ms_per_refresh"] for c, r in rows.items()},
         "cpu_seconds": {c: r["cpu_seconds"] for c, r in rows.items()},
     }

@@ -40,14 +40,15 @@ def measure(stack: Stack, args: argparse.Namespace, fleet: Fleet | None = None) 
     with cpu_window(stack) as cpu:
         for _ in range(args.cycles):
             before = {name: fence for name, fence, _doc in fleet.statuses()}
-            counts, git_before, cmd_before = counter.snapshot(), stack.git_requests(), redis_commands(stack)
+            counts, git_before = counter.snapshot(), stack.git_requests()
+            cmd_before = redis_commands(stack) - fleet.harness_commands
             fleet.refresh_all()
             seconds.append(fleet.wait(newer_than(before), args.timeout, "refresh cycle"))
             after = counter.snapshot()
             ls_remotes.append(after["ls_remote"] - counts["ls_remote"])
             renders.append(after["renders"] - counts["renders"])
             git_requests.append(stack.git_requests() - git_before)
-            commands.append(redis_commands(stack) - cmd_before)
+            commands.append(redis_commands(stack) - fleet.harness_commands - cmd_before)
     counter.close()
     cycle = mean(seconds)
     return {
