@@ -1,5 +1,7 @@
 """Process launchers: `bosun server` (uvicorn serving the API and webhooks), `bosun worker` (a Celery
-worker of workers.celery_app) and `bosun beat` (the Celery beat running the one `bosun.tick` entry).
+worker of workers.celery_app) and `bosun beat` (the Celery beat running the one `bosun.tick` entry;
+with `--watch` it also runs the drift watcher of workers.watch in a thread), and `bosun watch` (the
+drift watcher alone: WATCHes tracked objects and enqueues a refresh of the app whose object changed).
 
 Each runs in the foreground until SIGTERM/SIGINT; every setting comes from the environment
 (`BOSUN_*`, gitops.settings). Nothing here prints the Redis URL or a token.
@@ -39,7 +41,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     beat = sub.add_parser("beat", help="run the beat that enqueues due refreshes (one tick task)")
     beat.add_argument("--schedule-file", help="beat state file (default: ~/.cache/bosun/beat-schedule)")
     beat.add_argument("--pidfile", help="pid file (refuses to start while another beat holds it)")
+    beat.add_argument(
+        "--watch", action="store_true", help="also watch tracked objects and refresh their app on drift"
+    )
     beat.set_defaults(handler=run_beat)
+
+    watch = sub.add_parser("watch", help="watch tracked objects and refresh their app on drift")
+    watch.set_defaults(handler=run_watch)
 
 
 def _log_level() -> str:
@@ -120,5 +128,27 @@ def run_beat(args: argparse.Namespace) -> int:
         argv += ["--pidfile", args.pidfile]
     from workers.celery_app import app
 
+    if getattr(args, "watch", False):
+        from celery.signals import beat_init
+
+        from workers.context import context
+        from workers.watch import start_drift_watcher
+
+        def start_watcher(**_kwargs: object) -> None:  # once beat has set up logging
+            start_drift_watcher(context(), app)
+
+        beat_init.connect(start_watcher, weak=False)
     code = app.start(argv)
     return int(code or 0)
+
+
+def run_watch(_args: argparse.Namespace) -> int:
+    import logging
+
+    from workers.celery_app import app
+    from workers.context import context
+    from workers.watch import DriftWatcher
+
+    logging.basicConfig(level=_log_level(), format="[%(asctime)s: %(levelname)s/%(name)s] %(message)s")
+    DriftWatcher(context(), app).run()
+    return 0

@@ -4,7 +4,7 @@
 LIST of cluster Secrets per interval, not per refresh), builds each cluster's port once with
 `KubeClusterPort.connect(..., qps=settings.cluster_qps, burst=settings.cluster_burst)`, and replaces
 it when its Secret's content changes (the old one is closed). The in-cluster destination uses the
-port `in_cluster()` builds from the management cluster's own configuration.
+port `in_cluster()` builds from the management cluster's own configuration (`in_cluster_port`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,23 @@ def kube_port(connection: ClusterConnection, settings: Settings) -> ClusterPort:
         field_manager=settings.field_manager,
         qps=settings.cluster_qps,
         burst=settings.cluster_burst,
+    )
+    with_request_timeout(port, settings.cluster_request_timeout_seconds)
+    return port
+
+
+def in_cluster_port(api_client: Any, settings: Settings) -> ClusterPort:
+    """The in-cluster destination's port over the management cluster's own ApiClient (give it one
+    of its own: the port wraps the client's calls), with the QPS, burst and request time limit a
+    registered cluster's port gets."""
+    from gitops.cluster.kube import KubeClusterPort
+    from gitops.cluster.ratelimit import TokenBucket
+
+    port = KubeClusterPort(
+        api_client,
+        field_manager=settings.field_manager,
+        cluster="in-cluster",
+        rate_limiter=TokenBucket(settings.cluster_qps, settings.cluster_burst),
     )
     with_request_timeout(port, settings.cluster_request_timeout_seconds)
     return port
