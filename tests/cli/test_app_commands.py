@@ -117,7 +117,7 @@ def test_stdin_create_of_several_documents(stack: CliStack, tmp_path: Path) -> N
 
 
 def test_sync_shows_progress_and_succeeds(stack: CliStack, tmp_path: Path) -> None:
-    create(stack, tmp_path, "shop", **{"probe/steps": "3", "probe/sleep": "0.6"})
+    create(stack, tmp_path, "shop", **{"probe/steps": "3", "probe/sleep": "1.0"})
     done = stack.bosun_process("app", "sync", "shop", "--prune", "--timeout", "60")
     assert done.returncode == 0, done.stderr
     assert "application 'shop': sync requested" in done.stderr
