@@ -154,6 +154,7 @@ class Stack:
         )  # fmt: skip
         self.procs["redis"] = [proc]
         self.redis = redis.Redis(port=self.redis_port, password=self.password)
+        self.redis_text = redis.Redis(port=self.redis_port, password=self.password, decode_responses=True)
         deadline = time.monotonic() + 10
         while True:
             try:

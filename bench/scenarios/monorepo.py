@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with running_stack(args) as stack:
         fleet = synced_fleet(stack, args.apps, args.timeout)
         core = k8s.CoreV1Api(fleet.api_client)
-        events = EventLog(stack.redis, fleet.keys)
+        events = EventLog(stack.redis_text, fleet.keys)
         target = args.apps // 2
         counter = KeyspaceCounter(stack)
         fences = {name: fence for name, fence, _doc in fleet.statuses()}
