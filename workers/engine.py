@@ -16,8 +16,8 @@ from kubernetes import client as kclient
 
 from gitops.appofapps import place_children
 from gitops.cache import RedisCache
-from gitops.cluster.kube import KubeClusterPort
 from gitops.clusters import ClusterPorts, unreachable_message
+from gitops.clusters.ports import in_cluster_port
 from gitops.clusters.store import ClusterSecretStore
 from gitops.compare import compare_app
 from gitops.errors import BosunError, ClusterError, SourceError, SpecError
@@ -26,7 +26,9 @@ from gitops.model.compose import compose_status
 from gitops.model.operation import Operation
 from gitops.model.status import ApplicationStatus
 from gitops.model.timefmt import to_rfc3339
-from gitops.projects.gate import FleetTarget, fleet_target
+from gitops.projects.checks import forbidden_summary
+from gitops.projects.gate import FleetTarget, fleet_target, resource_gate
+from gitops.projects.review import refused_operation_status
 from gitops.registry import management_api_client
 from gitops.source.git_setup import build_git_source
 from gitops.source.service import DesiredState, SourceService
@@ -77,7 +79,7 @@ class EngineReconciler:
         self.source = SourceService(git.resolver, git.mirrors, cache, settings, credentials=git.credentials,
                                     metrics=git.metrics, keys=ctx.keys)  # fmt: skip
         self.ports = ClusterPorts(settings, ClusterSecretStore(api_client, settings.namespace).list,
-                                  lambda: KubeClusterPort(api_client, cluster="in-cluster"))  # fmt: skip
+                                  lambda: in_cluster_port(management_api_client(settings), settings))  # fmt: skip
 
     # --- helpers ---
     def _target(self, app: Mapping[str, Any]) -> FleetTarget:
@@ -172,10 +174,16 @@ class EngineReconciler:
         engine = SyncEngine(target.port, store, settings=self.settings, poll_interval=0.5)
         state = store.load(name)
         if app.get("operation") and (state is None or state.completed):
-            state = engine.start(spec, self._pinned(app, Operation.from_dict(app["operation"])))
-        assert state is not None
-        revision = state.operation.sync.revision or None
-        desired = self._desired(app, hard=False, revision=revision).objects
+            operation = self._pinned(app, Operation.from_dict(app["operation"]))
+            desired = self._desired(app, hard=False, revision=operation.sync.revision or None).objects
+            forbidden = resource_gate(target, desired, namespace)  # the manifests this operation syncs
+            if forbidden:
+                reason = forbidden_summary(target.project, forbidden)
+                return StepOutcome(refused_operation_status(app, reason), done=True, summary=reason)
+            state = engine.start(spec, operation)
+        else:
+            assert state is not None
+            desired = self._desired(app, hard=False, revision=state.operation.sync.revision or None).objects
         live = load_live(target.port, name, desired, destination_namespace=namespace)
         result = engine.step(spec, SyncInputs(desired=desired, live=live))
         return StepOutcome(store.status, done=result.finished, summary=f"{result.phase}: {result.message}",
