@@ -13,6 +13,7 @@ from gitops.errors import ClusterError
 from gitops.source.repo_url import redact
 from scheduler.api.auth import require_read, require_write
 from scheduler.api.state import ServerState
+from scheduler.api.sync_windows import manual_sync_refusal
 from workers.enqueue import forget_resolved_revisions, request_refresh, request_sync_step
 
 router = APIRouter(prefix="/api/v1")
@@ -147,6 +148,12 @@ async def sync_application(request: Request, name: str, body: SyncRequest | None
         raise HTTPException(
             status_code=409, detail=f"application {name!r} already has an operation in progress"
         )
+    try:
+        refusal = await run_in_threadpool(manual_sync_refusal, state.registry, state.settings.namespace, app)
+    except ClusterError as exc:
+        raise HTTPException(status_code=502, detail=str(exc)) from None
+    if refusal is not None:
+        raise HTTPException(status_code=403, detail=refusal)
     sync: Obj = {"prune": body.prune, "dryRun": body.dryRun, "syncOptions": body.syncOptions}
     if body.revision:
         sync["revision"] = body.revision
