@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -37,10 +38,12 @@ from gitops.sync.engine import SyncEngine, SyncInputs
 from gitops.sync.live import load_live
 from gitops.sync.retry import automated_sync_operation, should_auto_sync
 from workers.context import WorkerContext
+from workers.git_stats import GitStatsPusher
 from workers.opstore import StatusOperationStore
 from workers.ports import RefreshOutcome, StepOutcome
 
 Obj = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 def _name(app: Mapping[str, Any]) -> str:
@@ -76,6 +79,7 @@ class EngineReconciler:
         cache = RedisCache(binary)
         git = build_git_source(settings, cache, repository_secrets(api_client, settings.namespace))
         self.metrics = git.metrics
+        self.git_stats = GitStatsPusher(git.metrics, ctx.stats)  # pushed after each refresh and step
         self.source = SourceService(git.resolver, git.mirrors, cache, settings, credentials=git.credentials,
                                     metrics=git.metrics, keys=ctx.keys)  # fmt: skip
         self.ports = ClusterPorts(settings, ClusterSecretStore(api_client, settings.namespace).list,
@@ -112,6 +116,24 @@ class EngineReconciler:
 
     # --- Reconciler ---
     def refresh(self, app: Mapping[str, Any], hard: bool) -> RefreshOutcome:
+        try:
+            return self._refresh(app, hard)
+        finally:
+            self._push_stats()
+
+    def sync_step(self, app: Mapping[str, Any]) -> StepOutcome:
+        try:
+            return self._sync_step(app)
+        finally:
+            self._push_stats()
+
+    def _push_stats(self) -> None:
+        try:
+            self.git_stats.push()
+        except Exception as exc:  # Redis down: the deltas go with the next push
+            log.warning("cannot push source counters to Redis: %s", type(exc).__name__)
+
+    def _refresh(self, app: Mapping[str, Any], hard: bool) -> RefreshOutcome:
         name, namespace = _name(app), _namespace(app)
         now = datetime.now(UTC)
         previous = ApplicationStatus.from_dict(app.get("status"))
@@ -166,7 +188,7 @@ class EngineReconciler:
             outcome.refresh_in = max(0.0, (decision.retry_at - now).total_seconds())
         return outcome
 
-    def sync_step(self, app: Mapping[str, Any]) -> StepOutcome:
+    def _sync_step(self, app: Mapping[str, Any]) -> StepOutcome:
         name, namespace = _name(app), _namespace(app)
         store = StatusOperationStore(name, app.get("status"))
         spec = ApplicationSyncSpec.from_spec(name, app.get("spec") or {})

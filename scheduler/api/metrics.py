@@ -1,5 +1,6 @@
 """Prometheus metrics of the API server: webhook outcomes and latency, queue depths, and the totals
-workers keep in Redis (lock contention, syncs by phase, reconcile duration) plus one info series per
+workers keep in Redis (lock contention, syncs by phase, reconcile duration, git requests, renders and manifest cache
+results) plus one info series per
 app with its sync and health status."""
 
 from __future__ import annotations
@@ -12,11 +13,21 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from gitops.coordination import Stats
+from workers.git_stats import parse_stats_field
 
 if TYPE_CHECKING:
     from scheduler.api.state import ServerState
 
 QUEUES = ("refresh", "sync")
+SOURCE_COUNTERS = {
+    "git_requests_total": "Requests sent to git servers by type (ls-remote, fetch)",
+    "git_request_failures_total": "Git requests that failed, by type",
+    "git_request_seconds_total": "Seconds spent in git requests, by type",
+    "renders_total": "Manifest renders by tool",
+    "renders_failed_total": "Manifest renders that failed",
+    "manifest_cache_total": "Manifest lookups by result (hit, miss, reused)",
+    "revision_cache_total": "Revision resolutions by result (hit, miss, shared, ...)",
+}
 
 
 class _QueueDepth(Collector):
@@ -61,6 +72,7 @@ class _ClusterStats(Collector):
                 syncs.add_metric([field.split(":", 1)[1]], value)
         yield contention
         yield syncs
+        yield from _source_counters(values)
         yield HistogramMetricFamily("bosun_reconcile_duration_seconds", "Time a refresh spends reconciling",
                                     buckets=buckets, sum_value=total)  # fmt: skip
         info = GaugeMetricFamily("bosun_app_info", "One per app: its sync and health status",
@@ -79,6 +91,24 @@ class _ClusterStats(Collector):
             if status is not None:
                 out.append((name, status))
         return sorted(out)
+
+
+def _source_counters(values: dict[str, float]) -> Iterator[CounterMetricFamily]:
+    """`bosun_git_requests_total{type}`, `bosun_renders_total{tool}`, `bosun_manifest_cache_total{result}`
+    ... : the workers' source counters (workers.git_stats), summed over every worker process."""
+    families: dict[str, CounterMetricFamily] = {}
+    for field, value in sorted(values.items()):
+        parsed = parse_stats_field(field)
+        if parsed is None:
+            continue
+        name, labels = parsed
+        family = families.get(name)
+        if family is None:
+            help_text = SOURCE_COUNTERS.get(name, "Source counter kept by the workers")
+            family = families[name] = CounterMetricFamily(f"bosun_{name.removesuffix('_total')}", help_text,
+                                                          labels=sorted(labels))  # fmt: skip
+        family.add_metric([labels[k] for k in sorted(labels)], value)
+    yield from families.values()
 
 
 class ApiMetrics:
