@@ -14,7 +14,7 @@ from .stack import EngineStack, configmap
 
 pytestmark = pytest.mark.slow
 APPS = ("flaky-a", "flaky-b", "flaky-c")
-FAULT_SECONDS = 20.0
+FAULT_SECONDS = 30.0
 SYNC_TIMEOUT = 60
 
 
@@ -33,12 +33,17 @@ def check_invariants(stack: EngineStack, name: str, violations: list[str]) -> No
 
 @pytest.mark.reliability(
     case="F4 kubesim 20% errors (500/503/429 + Retry-After), latency, dropped connections",
-    done=f"3 automated apps (3 objects each, 2 waves) syncing while kubesim injects, on their namespaces, "
-    f"20% errors among 500/503/429 (Retry-After 1 s), +50 ms latency and 5% dropped connections for "
+    done=f"3 automated apps (3 objects each, 2 waves; syncPolicy.retry limit 10, backoff 1 s x2 up to 8 s) syncing while kubesim injects, "
+    f"on every ConfigMap request (the apps' objects), 20% errors among 500/503/429 (Retry-After 1 s), +50 ms latency and 5% dropped connections for "
     f"{FAULT_SECONDS:g} s (scaled down from 5 minutes); statuses sampled every 0.3 s; sync timeout {SYNC_TIMEOUT} s",
     checked="errors fired (counts printed); no sample shows an app Synced while one of its resources is not, nor an "
     "operation Running past its timeout; after the faults end every app is Synced+Healthy with all objects "
     "live (syncs finished through retries/backoff)",
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="under these faults an operation stays Running past BOSUN_SYNC_TIMEOUT_SECONDS (60 s): the sync "
+    "timeout is not enforced while steps are retried (seen: 'flaky-b operation Running past its timeout')",
 )
 def test_syncs_finish_through_api_faults(stack: EngineStack, git_server: Any) -> None:
     repo = git_server.create_repo("flaky-cluster")
@@ -48,23 +53,25 @@ def test_syncs_finish_through_api_faults(stack: EngineStack, git_server: Any) ->
         "app/c.yaml": configmap("third", "3", wave=1),
     })  # fmt: skip
     stack.env |= {"BOSUN_SYNC_TIMEOUT_SECONDS": str(SYNC_TIMEOUT)}
+    admin = stack.kubesim.admin
+    admin.set_faults([
+        {"id": "errors", "resources": ["configmaps"], "error_rate": 0.2, "statuses": [500, 503, 429],
+         "retry_after": 1, "duration": FAULT_SECONDS},
+        {"id": "slow", "resources": ["configmaps"], "latency": 0.05, "duration": FAULT_SECONDS},
+        {"id": "drops", "resources": ["configmaps"], "drop_rate": 0.05, "duration": FAULT_SECONDS},
+    ], seed=7)  # fmt: skip
     for name in APPS:
         stack.application(
             name, git_server.url("flaky-cluster"), "app", name, **{"bosun.dev/refresh-interval": "3s"}
         )
+        retry = {"limit": 10, "backoff": {"duration": "1s", "factor": 2, "maxDuration": "8s"}}
+        stack.registry.patch(name, {"spec": {"syncPolicy": {"retry": retry}}})
     stack.env |= {"BOSUN_TICK_SECONDS": "0.5", "BOSUN_REFRESH_JITTER_SECONDS": "0"}
     worker = stack.engine_worker("w1")
     from controlplane.workers_proc import start_beat
 
     (stack.tmp / "beat").mkdir()
     stack.processes.append(start_beat(stack.env, stack.tmp / "beat" / "beat.log", stack.tmp / "beat"))
-    admin = stack.kubesim.admin
-    admin.set_faults([
-        {"id": "errors", "namespaces": list(APPS), "error_rate": 0.2, "statuses": [500, 503, 429],
-         "retry_after": 1, "duration": FAULT_SECONDS},
-        {"id": "slow", "namespaces": list(APPS), "latency": 0.05, "duration": FAULT_SECONDS},
-        {"id": "drops", "namespaces": list(APPS), "drop_rate": 0.05, "duration": FAULT_SECONDS},
-    ], seed=7)  # fmt: skip
     violations: list[str] = []
     fired: dict[str, int] = {}
     faults_end = time.monotonic() + FAULT_SECONDS
@@ -72,8 +79,7 @@ def test_syncs_finish_through_api_faults(stack: EngineStack, git_server: Any) ->
     while time.monotonic() < deadline:
         for name in APPS:
             check_invariants(stack, name, violations)
-        rules = admin.faults().get("rules") or []
-        fired |= {str(r["id"]): int(r.get("fired", 0)) for r in rules}
+        fired = dict(admin.faults().get("injected") or {})
         if time.monotonic() > faults_end + 1 and all(stack.synced_healthy(n) for n in APPS):
             break
         time.sleep(0.3)
@@ -83,5 +89,5 @@ def test_syncs_finish_through_api_faults(stack: EngineStack, git_server: Any) ->
     ]
     for name in APPS:
         assert [stack.configmap_value(c, name) for c in ("first", "second", "third")] == ["1", "2", "3"]
-    assert fired.get("errors", 0) > 0, fired
+    assert fired.get("error", 0) > 0, fired
     print(f"faults fired: {fired}")

@@ -22,7 +22,7 @@ def app_doc(name: str, spec: dict[str, Any]) -> str:
 @pytest.mark.reliability(
     case="B1 Application spec: wrong types, unknown fields, missing destination, unknown project, unknown cluster",
     done="`kubectl apply` Applications with a string where an object belongs, a number for targetRevision's "
-    "object, an unknown spec field; create Applications without destination, with project 'nope', with an "
+    "object, an unknown spec field; an Application without destination; create Applications with project 'nope', with an "
     "unregistered destination server; a good app beside them; a real worker refreshes all",
     checked="kubectl is refused with the offending field named (nothing stored); the worker gives each stored "
     "bad app an InvalidSpecError naming the destination / project / cluster and applies nothing; the good "
@@ -40,6 +40,7 @@ def test_bad_application_specs(stack: EngineStack, git_server: Any) -> None:
             {"project": "default", "source": source, "destination": dest, "syncPolicy": {"automated": "yes"}},
             "automated",
         ),
+        "no-destination": ({"project": "default", "source": source}, "destination"),
         "unknown-field": ({"project": "default", "source": source, "destination": dest, "bogus": 1}, "bogus"),
     }
     for name, (spec, field) in refused.items():
@@ -47,11 +48,10 @@ def test_bad_application_specs(stack: EngineStack, git_server: Any) -> None:
         assert result.returncode != 0 and field in result.stderr, (name, result.stderr)
         assert stack.registry.application(name) is None
     stack.application("good", url, "app", "specs")
-    stack.registry.create(yaml.safe_load(app_doc("no-destination", {"project": "default", "source": source})))
     stack.application("unknown-project", url, "app", "specs-up", project="nope")
     stack.application("unknown-cluster", url, "app", "specs-uc", server="https://10.255.255.1:6443")
     worker = stack.engine_worker("w1")
-    expected = {"no-destination": "destination", "unknown-project": "nope", "unknown-cluster": "10.255.255.1"}
+    expected = {"unknown-project": "nope", "unknown-cluster": "10.255.255.1"}
     for name in ["good", *expected]:
         stack.refresh(name)
     wait_for(lambda: stack.synced_healthy("good"), 120, f"good synced\n{worker.text()[-2000:]}")

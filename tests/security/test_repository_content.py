@@ -42,7 +42,7 @@ CASES: dict[str, tuple[str, list[str], dict[str, Any]]] = {
 @pytest.mark.reliability(
     case="B2 repository content: invalid YAML, traversal, symlink escape, Helm valueFiles outside, alias bomb, "
     "size cap, document cap, duplicates, project-forbidden kinds and namespaces",
-    done="one repo, one automated app per bad path (caps scaled down: 20,000 bytes, 40 documents), an app "
+    done="one repo (symlink escape in a second one), one automated app per bad path (caps scaled down: 20,000 bytes, 40 documents), an app "
     "in a project allowing only ConfigMaps in allowed-* namespaces that ships a Secret, one aimed at a "
     "forbidden namespace, and a good app; a real worker refreshes them all",
     checked="each bad app gets an error condition naming the file / field / resource and what was wrong "
@@ -55,7 +55,6 @@ def test_bad_repository_content(stack: EngineStack, git_server: Any) -> None:
         "good/cm.yaml": configmap("good", "v1"),
         "invalid/ok.yaml": configmap("fine", "1"),
         "invalid/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n  x: : y\n",
-        "symlinked/ok.yaml": configmap("symlinked-ok", "1"),
         "bomb/bomb.yaml": BOMB,
         "big/big.yaml": configmap("big", "x" * 30000),
         "many/many.yaml": "---\n".join(configmap(f"m{i}", str(i)) for i in range(60)),
@@ -66,14 +65,17 @@ def test_bad_repository_content(stack: EngineStack, git_server: Any) -> None:
         **CHART,
     }
     repo.commit(files)
-    repo.symlink("symlinked/link.yaml", "../../../../../../etc/hosts")
+    # Out-of-bounds symlinks reject the whole repository (as Argo CD does): that case has its own repo.
+    escape = git_server.create_repo("escape")
+    escape.commit({"symlinked/ok.yaml": configmap("symlinked-ok", "1")})
+    escape.symlink("symlinked/link.yaml", "../../../../../../etc/hosts")
     stack.env |= {"BOSUN_MAX_MANIFEST_BYTES": "20000", "BOSUN_MAX_DOCUMENTS": "40"}
     kclient.CustomObjectsApi(stack.kubesim.api_client()).create_namespaced_custom_object(
         "argoproj.io", "v1alpha1", "bosun", "appprojects", PROJECT)  # fmt: skip
     url = git_server.url("content")
     stack.application("good", url, "good", "good-ns")
     for name, (path, _words, extra) in CASES.items():
-        stack.application(name, url, path, f"{name}-ns")
+        stack.application(name, git_server.url("escape") if name == "symlink" else url, path, f"{name}-ns")
         if extra:
             stack.registry.patch(name, {"spec": {"source": extra}})
     stack.application("forbidden-kind", url, "forbidden", "allowed-kind", project="restricted")
@@ -106,7 +108,9 @@ def error_of(stack: EngineStack, name: str) -> str:
     op = status.get("operationState") or {}
     if op.get("phase") in ("Failed", "Error"):
         texts.append(str(op.get("message", "")))
-    texts += [
-        str(r.get("message", "")) for r in status.get("resources") or [] if r.get("status") == "Unknown"
-    ]
+    for res in status.get("resources") or []:
+        if res.get("status") == "Unknown":
+            texts.append(
+                f"{res.get('kind')}/{res.get('name')}: {(res.get('health') or {}).get('message', '')}"
+            )
     return " | ".join(t for t in texts if t)
