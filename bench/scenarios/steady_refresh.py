@@ -65,9 +65,7 @@ def measure(stack: Stack, args: argparse.Namespace, fleet: Fleet | None = None) 
         "renders_per_cycle": renders,
         "redis_commands_per_refresh": round(mean(commands) / args.apps, 1),
         "cpu_seconds": cpu,
-        "cpu_ms_per_refresh": {
-            k: round(v / (args.apps * args.cycles) * 1000, 3) for k, v in cpu.items()
-        },
+        "cpu_ms_per_refresh": {k: round(v / (args.apps * args.cycles) * 1000, 3) for k, v in cpu.items()},
     }
 
 
