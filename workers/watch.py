@@ -62,16 +62,24 @@ def tracked_kinds(app: Mapping[str, Any]) -> set[tuple[str, str]]:
 class KindWatch(threading.Thread):
     """List then WATCH one kind by the app label until stopped; `on_change(label_value, why)` per drift."""
 
-    def __init__(self, key: WatchKey, port: KubeClusterPort, on_change: Callable[[str, str], None]) -> None:
+    def __init__(
+        self,
+        key: WatchKey,
+        port: KubeClusterPort,
+        on_change: Callable[[str, str], None],
+        resource_version: str | None = None,
+    ) -> None:
+        """`resource_version`: resume from it instead of listing first (a resumed watcher, tests)."""
         super().__init__(name=f"bosun-watch {key}", daemon=True)
         self.key, self.port, self.on_change = key, port, on_change
+        self.start_version = resource_version
         self.stopped = threading.Event()
 
     def stop(self) -> None:
         self.stopped.set()
 
     def run(self) -> None:
-        version: str | None = None
+        version: str | None = self.start_version
         resync = False
         while not self.stopped.is_set():
             try:
@@ -139,8 +147,9 @@ class DriftWatcher:
         if app is None:
             return  # not (yet) a known app: the next rescan learns it
         try:
-            if request_refresh(self.celery, self.ctx.refreshes, app):
-                self.ctx.events.record(app, "drift", f"refresh requested by the watch: {why}", by="watch")
+            queued = request_refresh(self.celery, self.ctx.refreshes, app)
+            outcome = "refresh requested" if queued else "a refresh was already queued"
+            self.ctx.events.record(app, "drift", f"{why}: {outcome}", by="watch")
         except Exception as exc:  # Redis or broker down: the periodic refresh still comes
             log.warning("cannot request a refresh of %s: %s", app, type(exc).__name__)
 

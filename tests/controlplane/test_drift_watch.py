@@ -71,7 +71,15 @@ def test_watch_makes_self_heal_revert_a_hand_edit_fast(
     api = stack.kubesim.api_client()
     wait_until(lambda: live_version(api) == "v1", timeout=90, what="v1 deployed by the first refresh")
     beat.wait_for("watching v1/ConfigMap in cluster in-cluster", timeout=30)
-    time.sleep(0.5)  # let the first events of the sync (Bosun's own writes) settle
+    refreshes = RefreshRequests(rclient, stack.keys, 300)
+
+    def settled() -> bool:  # synced, and the refresh after the sync (or one the watch asked for) done
+        status = (stack.registry.application("web") or {}).get("status") or {}
+        return (status.get("sync") or {}).get("status") == "Synced" and refreshes.pending("web") is None
+
+    wait_until(settled, timeout=60, what="no refresh pending")
+    time.sleep(1.0)
+    assert refreshes.pending("web") is None
 
     kclient.CoreV1Api(api).patch_namespaced_config_map(
         "web-config", "web", {"data": {"version": "hand-edited"}}
@@ -80,4 +88,4 @@ def test_watch_makes_self_heal_revert_a_hand_edit_fast(
     wait_until(lambda: live_version(api) == "v1", timeout=60, what="self-heal reverting the hand edit")
     assert time.monotonic() - edited < 60  # the periodic refresh is 300 s away
     drift = [e for e in EventLog(rclient, stack.keys).recent("web", count=200) if e.kind == "drift"]
-    assert any("ConfigMap web/web-config modified" in e.message for e in drift), drift
+    assert any("ConfigMap web/web-config modified: refresh requested" in e.message for e in drift), drift
