@@ -21,8 +21,8 @@ def app_doc(name: str, spec: dict[str, Any]) -> str:
 
 @pytest.mark.reliability(
     case="B1 Application spec: wrong types, unknown fields, missing destination, unknown project, unknown cluster",
-    done="`kubectl apply` Applications with a string where an object belongs, a number for targetRevision's "
-    "object, an unknown spec field; an Application without destination; create Applications with project 'nope', with an "
+    done="`kubectl apply` Applications with a string where an object belongs, syncPolicy.automated given as "
+    "a string, an unknown spec field; an Application without destination; create Applications with project 'nope', with an "
     "unregistered destination server; a good app beside them; a real worker refreshes all",
     checked="kubectl is refused with the offending field named (nothing stored); the worker gives each stored "
     "bad app an InvalidSpecError naming the destination / project / cluster and applies nothing; the good "
