@@ -2,7 +2,8 @@
 
 Rollback is a sync to a history entry's revision and source (gitops.model.history), recorded on the
 Application's `.operation` like any sync and run by the same chain of `bosun.sync_step` tasks. Refused
-(409) while automated sync is on or an operation is in progress; 404 for an unknown history id.
+(409) while automated sync is on or an operation is in progress; 404 for an unknown history id; 403
+when a sync window denies a manual sync.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from gitops.model.history import rollback_operation
 from gitops.model.status import ApplicationStatus
 from scheduler.api.auth import require_write
 from scheduler.api.state import ServerState
+from scheduler.api.sync_windows import manual_sync_refusal
 from workers.enqueue import request_sync_step
 
 router = APIRouter()  # mounted under /api/v1 by scheduler.api.app_admin
@@ -66,6 +68,12 @@ async def rollback_application(request: Request, name: str, body: RollbackReques
     except SyncError as exc:
         code = 404 if exc.target == "status.history" else 409
         raise HTTPException(status_code=code, detail=str(exc)) from None
+    try:
+        refusal = await run_in_threadpool(manual_sync_refusal, state.registry, state.settings.namespace, app)
+    except ClusterError as exc:
+        raise HTTPException(status_code=502, detail=str(exc)) from None
+    if refusal is not None:  # a rollback is a manual sync: sync windows apply
+        raise HTTPException(status_code=403, detail=refusal)
     try:
         await run_in_threadpool(state.registry.patch, name, {"operation": operation})
     except ClusterError as exc:

@@ -1,4 +1,4 @@
-"""`POST /api/v1/applications/{name}/sync` refuses at request time (403, nothing recorded, nothing
+"""`POST /api/v1/applications/{name}/sync` (and `.../rollback`) refuses at request time (403, nothing recorded, nothing
 queued) when a sync window of the app's AppProject denies a manual sync, and accepts once the window
 has manualSync; over real HTTP with the registry on kubesim and the real Redis broker queues."""
 
@@ -47,6 +47,17 @@ def registry(kubesim_server: Any) -> ApplicationRegistry:
     app["metadata"] = {"name": "beta"}
     app["spec"]["project"] = "team"
     registry.create(app)
+    manual = copy.deepcopy(app)
+    manual["metadata"] = {"name": "gamma"}
+    manual["spec"]["syncPolicy"].pop("automated", None)
+    registry.create(manual)
+    source = {
+        "repoURL": "https://git.example.invalid/acme/guestbook.git",
+        "path": "guestbook",
+        "targetRevision": "HEAD",
+    }
+    registry.write_status("gamma", {"history": [{"id": 0, "revision": "a" * 40, "source": source,
+                                                 "deployedAt": "2026-11-20T10:00:00Z"}]}, fence=1)  # fmt: skip
     return registry
 
 
@@ -79,3 +90,19 @@ def test_manual_sync_denied_by_a_window_is_refused_at_request_time(
     accepted = api.post("/api/v1/applications/beta/sync", headers=HEADERS, json={})
     assert accepted.status_code == 200, accepted.text
     assert queued_tasks(rclient, prefix, "sync") == [("bosun.sync_step", ["beta"])]
+
+
+def test_rollback_denied_by_a_window_is_refused_at_request_time(
+    api: httpx.Client, kubesim_server: Any, registry: ApplicationRegistry, rclient: redis.Redis, prefix: str
+) -> None:
+    projects = kclient.CustomObjectsApi(kubesim_server.api_client())
+    projects.create_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", "bosun", "appprojects", team_project(False)
+    )
+
+    refused = api.post("/api/v1/applications/gamma/rollback", headers=HEADERS, json={"id": 0})
+
+    assert refused.status_code == 403, refused.text
+    assert "gamma" in refused.json()["detail"] and "deny" in refused.json()["detail"]
+    assert not (registry.application("gamma") or {}).get("operation")
+    assert queued_tasks(rclient, prefix, "sync") == []
