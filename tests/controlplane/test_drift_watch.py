@@ -1,4 +1,4 @@
-"""Fast drift detection with real processes: `bosun beat --watch` WATCHes the objects an app tracks in
+"""Fast drift detection with real processes: `bosun beat --watch` (or `bosun watch`) WATCHes the objects an app tracks in
 kubesim and enqueues a refresh when one is changed by hand; the self-heal revert then comes within
 seconds although the periodic refresh interval is 300 s (only the watch can explain it)."""
 
@@ -26,14 +26,14 @@ from .workers_proc import REPO, CeleryProcess, start_worker
 pytestmark = pytest.mark.slow
 
 
-class BosunBeat(CeleryProcess):
-    """`bosun beat --watch` as a subprocess (the CLI, not `celery beat`)."""
+class BosunProcess(CeleryProcess):
+    """A `bosun ...` CLI subprocess (`bosun beat --watch` or `bosun watch`) with its log file."""
 
-    def __init__(self, env: dict[str, str], log: Path, workdir: Path) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
         self._file = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bosun.cli", "beat", "--watch", "--schedule-file", str(workdir / "schedule")],
+            [sys.executable, "-m", "bosun.cli", *args],
             env=env, cwd=REPO, stdout=self._file, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
@@ -55,8 +55,9 @@ def stack(kubesim_server: Any, settings: Settings, redis_server: Any, tmp_path: 
     built.stop()
 
 
+@pytest.mark.parametrize("command", ["beat --watch", "watch"])
 def test_watch_makes_self_heal_revert_a_hand_edit_fast(
-    stack: Stack, git_server: Any, rclient: redis.Redis, tmp_path: Path
+    command: str, stack: Stack, git_server: Any, rclient: redis.Redis, tmp_path: Path
 ) -> None:
     repo = git_server.create_repo("guestbook")
     repo.commit({"apps/web/configmap.yaml": configmap("v1")}, "v1")
@@ -65,7 +66,10 @@ def test_watch_makes_self_heal_revert_a_hand_edit_fast(
     stack.processes.append(
         start_worker(stack.env, tmp_path / "worker.log", "engine", app="workers.celery_app")
     )
-    beat = BosunBeat(stack.env, tmp_path / "beat.log", tmp_path)
+    args = command.split() + (
+        ["--schedule-file", str(tmp_path / "schedule")] if command.startswith("beat") else []
+    )
+    beat = BosunProcess(args, stack.env, tmp_path / "watcher.log")
     stack.processes.append(beat)
     request_refresh(stack.celery, RefreshRequests(rclient, stack.keys, 300), "web")
     api = stack.kubesim.api_client()
