@@ -286,8 +286,17 @@ class KubeClusterPort:
         return obj
 
     # --- writes ---
-    def apply(self, obj: Obj, *, field_manager: str, force: bool = False, dry_run: bool = False) -> Obj:
+    def apply(
+        self,
+        obj: Obj,
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+        field_validation: str | None = None,
+    ) -> Obj:
         info, namespace, name = self._info_of(obj)
+        query = [("fieldValidation", field_validation)] if field_validation else []
         with self._op("apply"):
             return self._request(
                 "PATCH",
@@ -298,6 +307,7 @@ class KubeClusterPort:
                 field_manager=field_manager,
                 force_conflicts=force,
                 dry_run="All" if dry_run else None,
+                query_params=query,
             )
 
     def create(self, obj: Obj, *, dry_run: bool = False) -> Obj:

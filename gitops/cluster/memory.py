@@ -147,7 +147,15 @@ class MemoryClusterPort:
         meta["resourceVersion"] = str(next(self._rv))
         return obj
 
-    def apply(self, obj: Obj, *, field_manager: str, force: bool = False, dry_run: bool = False) -> Obj:
+    def apply(
+        self,
+        obj: Obj,
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+        field_validation: str | None = None,
+    ) -> Obj:
         self.calls.add("apply")
         key, _ = self._key(obj)
         previous = self.objects.get(key)

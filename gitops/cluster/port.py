@@ -86,8 +86,19 @@ class ClusterPort(Protocol):
         """One object, or None when it does not exist."""
         ...
 
-    def apply(self, obj: Obj, *, field_manager: str, force: bool = False, dry_run: bool = False) -> Obj:
-        """Server-side apply (PATCH application/apply-patch+yaml); returns the object as stored/predicted."""
+    def apply(
+        self,
+        obj: Obj,
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+        field_validation: str | None = None,
+    ) -> Obj:
+        """Server-side apply (PATCH application/apply-patch+yaml); returns the object as stored/predicted.
+
+        `field_validation` is the server's `fieldValidation` (Strict, Warn, Ignore); None = server default.
+        """
         ...
 
     def create(self, obj: Obj, *, dry_run: bool = False) -> Obj:

@@ -121,10 +121,20 @@ class RecordingPort:
     def _name(self, obj: Obj) -> str:
         return str((obj.get("metadata") or {}).get("name") or "")
 
-    def apply(self, obj: Obj, *, field_manager: str, force: bool = False, dry_run: bool = False) -> Obj:
+    def apply(
+        self,
+        obj: Obj,
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+        field_validation: str | None = None,
+    ) -> Obj:
         if not dry_run:
             self.writes.append(("apply", obj["kind"], self._name(obj)))
-        return self.inner.apply(obj, field_manager=field_manager, force=force, dry_run=dry_run)
+        return self.inner.apply(
+            obj, field_manager=field_manager, force=force, dry_run=dry_run, field_validation=field_validation
+        )
 
     def create(self, obj: Obj, *, dry_run: bool = False) -> Obj:
         if not dry_run:

@@ -127,3 +127,26 @@ def test_skip_dry_run_on_missing_resource(port: KubeClusterPort, namespace: str)
     assert configmap(port, namespace, "a-late") is None, "the failed apply in wave 0 stopped the later waves"
     failed = [r for r in result.state.sync_result.resources if r.status == "SyncFailed"]
     assert [r.name for r in failed] == ["g"] and "dry run" not in failed[0].message
+
+
+def test_unknown_fields_fail_strictly_unless_validate_false(port: KubeClusterPort, namespace: str) -> None:
+    typo = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "typo", "namespace": namespace},
+        "data": {"a": "1"},
+        "dta": {"b": "2"},
+    }
+    engine = engine_for(port)
+    strict = spec_for("strict", namespace)
+    engine.start(strict, operation())
+    refused = run_operation(engine, strict, [copy.deepcopy(typo)], sleep=True)
+    assert refused.phase == "Failed" and "dta" in refused.message, refused.message
+    assert configmap(port, namespace, "typo") is None, (
+        "a manifest the server cannot take whole is not applied"
+    )
+    lenient = spec_for("lenient", namespace, {"syncOptions": ["Validate=false"]})
+    engine.start(lenient, operation())
+    assert run_operation(engine, lenient, [copy.deepcopy(typo)], sleep=True).phase == "Succeeded"
+    live = configmap(port, namespace, "typo")
+    assert live is not None and live["data"] == {"a": "1"} and "dta" not in live
