@@ -32,6 +32,7 @@ from gitops.projects.gate import FleetTarget, fleet_target, resource_gate
 from gitops.projects.review import refused_operation_status
 from gitops.registry import management_api_client
 from gitops.source.git_setup import build_git_source
+from gitops.source.live_credentials import RefreshingCredentials
 from gitops.source.service import DesiredState, SourceService
 from gitops.source.spec import parse_application
 from gitops.sync.engine import SyncEngine, SyncInputs
@@ -55,7 +56,8 @@ def _namespace(app: Mapping[str, Any]) -> str:
 
 
 def repository_secrets(api_client: Any, namespace: str) -> list[Obj]:
-    """Repository and repo-creds Secrets of the management namespace, as dicts (read at worker start)."""
+    """Repository and repo-creds Secrets of the management namespace, as dicts (re-read every few
+    seconds by RefreshingCredentials)."""
     core = kclient.CoreV1Api(api_client)
     secrets: list[Obj] = []
     for kind in ("repository", "repo-creds"):
@@ -77,10 +79,13 @@ class EngineReconciler:
         binary = redis.Redis(connection_pool=ctx.redis.connection_pool.__class__(
             **{**ctx.redis.connection_pool.connection_kwargs, "decode_responses": False}))  # fmt: skip
         cache = RedisCache(binary)
-        git = build_git_source(settings, cache, repository_secrets(api_client, settings.namespace))
+        git = build_git_source(settings, cache)  # Secrets: re-listed below, so new ones need no restart
+        credentials = RefreshingCredentials(
+            lambda: repository_secrets(api_client, settings.namespace), git.credentials
+        )
         self.metrics = git.metrics
         self.git_stats = GitStatsPusher(git.metrics, ctx.stats)  # pushed after each refresh and step
-        self.source = SourceService(git.resolver, git.mirrors, cache, settings, credentials=git.credentials,
+        self.source = SourceService(git.resolver, git.mirrors, cache, settings, credentials=credentials,
                                     metrics=git.metrics, keys=ctx.keys)  # fmt: skip
         self.ports = ClusterPorts(settings, ClusterSecretStore(api_client, settings.namespace).list,
                                   lambda: in_cluster_port(management_api_client(settings), settings))  # fmt: skip
@@ -194,6 +199,9 @@ class EngineReconciler:
         spec = ApplicationSyncSpec.from_spec(name, app.get("spec") or {})
         target = self._target(app)
         engine = SyncEngine(target.port, store, settings=self.settings, poll_interval=0.5)
+        expired = engine.expire(spec)  # the timeout holds even when the inputs below cannot be loaded
+        if expired is not None:
+            return StepOutcome(store.status, done=True, summary=f"{expired.phase}: {expired.message}")
         state = store.load(name)
         if app.get("operation") and (state is None or state.completed):
             operation = self._pinned(app, Operation.from_dict(app["operation"]))
@@ -206,7 +214,11 @@ class EngineReconciler:
         else:
             assert state is not None
             desired = self._desired(app, hard=False, revision=state.operation.sync.revision or None).objects
-        live = load_live(target.port, name, desired, destination_namespace=namespace)
+        try:
+            live = load_live(target.port, name, desired, destination_namespace=namespace)
+        except ClusterError as err:  # e.g. 503 from the API server: try again, the timeout still holds
+            return StepOutcome(store.status, done=False, summary=f"Running: live state not read: {err}",
+                               countdown=self.settings.sync_step_countdown_seconds)  # fmt: skip
         result = engine.step(spec, SyncInputs(desired=desired, live=live))
         return StepOutcome(store.status, done=result.finished, summary=f"{result.phase}: {result.message}",
                            countdown=result.next_step_delay)  # fmt: skip
