@@ -43,10 +43,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the change to app {target} never went live")
             time.sleep(0.01)
+
+        def syncs_since() -> int:
+            recent = events.recent(fleet.names[target], 1000)
+            return sum(e.kind == "auto-sync" for e in recent) - syncs_before
+
+        # the change is live, so its sync ran; its event may land a moment later on a loaded host
+        while syncs_since() == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
         time.sleep(args.settle)
         mid = counter.snapshot()
         written = [name for name, fence, _doc in fleet.statuses() if fence != fences[name]]
-        syncs = sum(e.kind == "auto-sync" for e in events.recent(fleet.names[target], 1000)) - syncs_before
+        syncs = syncs_since()
         fleet.refresh_all()
         fleet.wait(lambda n, f, _d: f > fences[n], args.timeout, "refresh cycle after the commit")
         end = counter.snapshot()
