@@ -33,6 +33,7 @@ from gitops.projects.review import refused_operation_status
 from gitops.registry import management_api_client
 from gitops.source.git_setup import build_git_source
 from gitops.source.live_credentials import RefreshingCredentials
+from gitops.source.repo_url import strip_userinfo
 from gitops.source.service import DesiredState, SourceService
 from gitops.source.spec import parse_application
 from gitops.sync.engine import SyncEngine, SyncInputs
@@ -66,6 +67,15 @@ def repository_secrets(api_client: Any, namespace: str) -> list[Obj]:
         )
         secrets.extend(api_client.sanitize_for_serialization(item) for item in listing.items)
     return secrets
+
+
+def _without_url_credentials(operation: Operation) -> Operation:
+    """The operation with userinfo taken out of its source's repoURL: operations are written to the
+    Application and its status (history, syncResult), where no password may appear."""
+    source = operation.sync.source
+    if isinstance(source, dict) and isinstance(source.get("repoURL"), str):
+        operation.sync.source = {**source, "repoURL": strip_userinfo(source["repoURL"])[0]}
+    return operation
 
 
 class EngineReconciler:
@@ -186,7 +196,9 @@ class EngineReconciler:
             state.set_condition("SyncError", decision.sync_error, to_rfc3339(now))
             outcome.status = state.to_dict()
         if decision.run:
-            operation = automated_sync_operation(spec, ApplicationStatus.from_dict(status), revision)
+            operation = _without_url_credentials(
+                automated_sync_operation(spec, ApplicationStatus.from_dict(status), revision)
+            )
             outcome.start_sync = True
             outcome.operation = operation.to_dict()
         elif decision.retry_at is not None:
@@ -247,6 +259,7 @@ class EngineReconciler:
             return operation  # multi-source: revisions are per source (recorded in syncResult)
         if operation.sync.source is None and isinstance(spec.get("source"), dict):
             operation.sync.source = copy.deepcopy(spec["source"])
+        operation = _without_url_credentials(operation)
         if not operation.sync.revision:
             revisions = self._desired(app, hard=False).revisions
             operation.sync.revision = revisions[0] if revisions else ""

@@ -16,7 +16,7 @@ fields plus `kind: repository|repo-creds`.
 `.problems` (messages name the Secret and field, never a value).
 
 How git receives them without exposure: `gitops.source.git_auth.git_auth_env`.
-`with_url_credentials(url, creds)` takes userinfo out of a URL (used only when no Secret matches).
+`with_url_credentials(url, creds)` takes userinfo out of a URL; a password there wins over a Secret's.
 """
 
 from __future__ import annotations
@@ -215,8 +215,14 @@ class CredentialStore:
 
 
 def with_url_credentials(repo_url: str, creds: RepoCredentials | None) -> tuple[str, RepoCredentials | None]:
-    """(URL without userinfo, credentials): explicit credentials win over userinfo in the URL."""
+    """(URL without userinfo, credentials). A password in the URL's userinfo is the Application's own
+    choice and wins over a matching Secret's username/password (the Secret's TLS, proxy and
+    `insecure` settings still apply); a username alone fills in only when nothing matched."""
     clean, user, password = strip_userinfo(repo_url)
-    if creds is None and (user or password):
-        creds = RepoCredentials(url=clean, username=user, password=password, source="URL userinfo")
+    if password:
+        base = creds or RepoCredentials(url=clean)
+        source = f"URL userinfo with {base.source}" if base.source else "URL userinfo"
+        return clean, replace(base, username=user, password=password, ssh_private_key=None, source=source)
+    if creds is None and user:
+        creds = RepoCredentials(url=clean, username=user, source="URL userinfo")
     return clean, creds

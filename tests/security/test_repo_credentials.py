@@ -51,3 +51,25 @@ def test_repository_secret_created_while_worker_runs(stack: EngineStack, git_ser
     error = wait_for(lambda: _comparison_error(stack, "secret-bad"), 60, "secret-bad error")
     assert "secret-bad.git" in error and WRONG not in error
     assert WRONG not in stack.logs() and git_server.password not in stack.logs()
+
+
+def test_repo_url_userinfo_is_used_and_never_shown(stack: EngineStack, git_server: Any, rclient: Any) -> None:
+    for name in ("url-ok", "url-bad"):
+        git_server.create_repo(name, private=True).commit({"app/cm.yaml": configmap(name, "v1")})
+    good = git_server.url("url-ok", auth="basic")
+    bad = git_server.url("url-bad", auth="basic").replace(git_server.password, WRONG)
+    core: Any = kclient.CoreV1Api(stack.kubesim.api_client())  # the URL's password wins over this one
+    core.create_namespaced_secret("bosun", _repository_secret("url-ok", git_server.url("url-ok"), WRONG))
+    stack.application("url-ok", good, "app", "url-ok")
+    stack.application("url-bad", bad, "app", "url-bad")
+    stack.engine_worker("w1", level="DEBUG")
+    for name in ("url-ok", "url-bad"):
+        stack.refresh(name)
+    wait_for(lambda: stack.synced_healthy("url-ok"), 120, "url-ok synced")
+    assert stack.configmap_value("url-ok", "url-ok") == "v1"
+    error = wait_for(lambda: _comparison_error(stack, "url-bad"), 60, "url-bad error")
+    assert "url-bad.git" in error and WRONG not in error and "@" not in error
+    statuses = str(stack.status("url-ok")) + str(stack.status("url-bad"))
+    keys = " ".join(k.decode() if isinstance(k, bytes) else k for k in rclient.scan_iter("*"))
+    for secret in (git_server.password, WRONG):
+        assert secret not in statuses and secret not in stack.logs() and secret not in keys

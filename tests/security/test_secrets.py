@@ -146,10 +146,10 @@ def test_marker_secrets_never_leak(
         try:
             for name in ("url-creds", "settings-creds", "remote-app", "bad-creds"):
                 stack.refresh(name)
-            for name in ("settings-creds", "remote-app"):
+            # url-creds: the URL's password wins over its repository Secret's (a marker, refused)
+            for name in ("settings-creds", "remote-app", "url-creds"):
                 wait_for(lambda n=name: stack.synced_healthy(n), 120, f"{name} synced")  # type: ignore[misc]
-            # URL userinfo is planted in two apps; the workers do not use it yet (see docs/reliability.md)
-            for name, repo in (("bad-creds", "refused.git"), ("url-creds", "url-creds.git")):
+            for name, repo in (("bad-creds", "refused.git"),):
                 wait_for(lambda n=name: has_condition(stack, n, "ComparisonError"), 60, f"{name} error")  # type: ignore[misc]
                 error = next(c for c in stack.conditions(name) if c["type"] == "ComparisonError")["message"]
                 assert repo in error and "@" not in error

@@ -121,12 +121,19 @@ def test_repr_never_shows_secrets() -> None:
     assert set(creds.secrets()) == {PASSWORD, KEY}
 
 
-def test_url_userinfo_becomes_credentials_unless_a_secret_matches() -> None:
+def test_url_userinfo_becomes_credentials_and_its_password_wins_over_a_secret() -> None:
     url, creds = with_url_credentials(f"https://bob:{PASSWORD}@git.example.com/org/app.git", None)
     assert url == "https://git.example.com/org/app.git"
     assert creds is not None and (creds.username, creds.password) == ("bob", PASSWORD)
-    explicit = RepoCredentials(password="other")
-    assert with_url_credentials(f"https://bob:{PASSWORD}@h/r", explicit)[1] is explicit
+    secret = RepoCredentials(username="eve", password="other", insecure=True, source="Secret s")
+    _, chosen = with_url_credentials(f"https://bob:{PASSWORD}@h/r", secret)
+    assert chosen is not None and (chosen.username, chosen.password, chosen.insecure) == (
+        "bob",
+        PASSWORD,
+        True,
+    )
+    assert with_url_credentials("https://bob@h/r", secret)[1] is secret  # no password: the Secret's
+    assert with_url_credentials("https://h/r", secret) == ("https://h/r", secret)
 
 
 def _mode(path: Path) -> int:
