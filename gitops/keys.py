@@ -88,6 +88,11 @@ class Keys:
         """Set while a sync step of the app is queued, so an operation runs as one chain of steps."""
         return self._k("pending", "sync", app)
 
+    def sync_alive(self, app: str) -> str:
+        """Set (with a TTL) while the app's chain of sync steps is alive; when it lapses with an
+        operation Running, the beat tick re-enqueues a step (workers/tick.py)."""
+        return self._k("alive", "sync", app)
+
     def self_heal_attempts(self, app: str) -> str:
         """Consecutive self-heal syncs of the app (drives the 2 s x 3^n backoff)."""
         return self._k("selfheal", app)

@@ -30,9 +30,42 @@ def has_operation(resource: Mapping[str, Any]) -> bool:
     return bool(resource.get("operation")) or phase in ("Running", "Terminating")
 
 
+def stall_seconds(ctx: WorkerContext) -> float:
+    """How long a chain of steps may go without a step before the tick re-drives it."""
+    return max(ctx.settings.lock_ttl_seconds, 4 * ctx.settings.sync_step_countdown_seconds)
+
+
+def mark_alive(ctx: WorkerContext, app_name: str, countdown: float | None = None) -> None:
+    """Record that the app's step chain is alive until the next step is due plus `stall_seconds`."""
+    ttl = int((countdown or 0.0) + stall_seconds(ctx)) + 1
+    ctx.redis.set(ctx.keys.sync_alive(app_name), "1", ex=ttl)
+
+
+def chain_stalled(ctx: WorkerContext, app_name: str) -> bool:
+    """True when no step of the app ran or was queued within `stall_seconds` (its chain died)."""
+    return not ctx.redis.exists(ctx.keys.sync_alive(app_name))
+
+
+def continue_chain(ctx: WorkerContext, celery: Celery, app_name: str, countdown: float | None) -> None:
+    request_sync_step(celery, ctx.sync_steps, app_name, countdown=countdown)
+    mark_alive(ctx, app_name, countdown)
+
+
 def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bosun") -> str:
-    """Run one step; returns stepped, done, busy, idle, gone or fenced."""
+    """Run one step; returns stepped, done, busy, idle, gone, fenced or error (the step raised:
+    the next step is queued anyway, so the engine's timeout check runs again)."""
     ctx.sync_steps.take(app_name)
+    mark_alive(ctx, app_name)
+    try:
+        return _run_sync_step(ctx, celery, app_name, by)
+    except Exception:
+        log.exception("sync step of app %s failed; the next step is queued", app_name)
+        ctx.stats.incr("sync_step_error")
+        continue_chain(ctx, celery, app_name, ctx.settings.sync_step_countdown_seconds)
+        return "error"
+
+
+def _run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str) -> str:
     resource = ctx.registry.application(app_name)
     if resource is None:
         return "gone"
@@ -41,7 +74,7 @@ def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "
     countdown = ctx.settings.sync_step_countdown_seconds
     lease = ctx.locks.acquire(app_name, fence_floor=durable_fence(resource))
     if lease is None:
-        request_sync_step(celery, ctx.sync_steps, app_name, countdown=countdown)
+        continue_chain(ctx, celery, app_name, countdown)
         ctx.stats.incr("lock_busy:sync_step")
         return "busy"
     try:
@@ -71,5 +104,5 @@ def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "
         return "done"
     if outcome.countdown is not None:
         countdown = min(max(outcome.countdown, 0.0), countdown) if countdown else outcome.countdown
-    request_sync_step(celery, ctx.sync_steps, app_name, countdown=countdown)
+    continue_chain(ctx, celery, app_name, countdown)
     return "stepped"

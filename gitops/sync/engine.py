@@ -32,7 +32,7 @@ from gitops.model.operation import (
     OperationState,
     SyncResult,
 )
-from gitops.model.timefmt import now_utc, to_rfc3339
+from gitops.model.timefmt import from_rfc3339, now_utc, to_rfc3339
 from gitops.settings import Settings, get_settings
 from gitops.sync.actions import ClusterActions
 from gitops.sync.context import Outcome, PassContext
@@ -121,6 +121,7 @@ class SyncEngine:
                 "operationId": uuid.uuid4().hex[:12],
                 "attempt": 0,
                 "attemptStartedAt": int(now.timestamp()),
+                "operationStartedAt": now.timestamp(),
             },
         )
         self.store.save(spec.app_name, state)
@@ -145,9 +146,6 @@ class SyncEngine:
         now = self.clock()
         now_unix = now.timestamp()
         book = state.bosun
-        wait_until = float(book.get("nextAttemptAt") or 0)
-        if state.phase == RUNNING and wait_until > now_unix:
-            return StepResult(RUNNING, state.message, wait_until - now_unix, state)
         actions = ClusterActions(
             self.cluster,
             field_manager=self.settings.field_manager,
@@ -156,13 +154,11 @@ class SyncEngine:
         )
         if state.phase == TERMINATING:
             return self._terminate(spec, state, actions, "Operation terminated by request")
-        timeout = self.settings.sync_timeout_seconds
-        if now_unix - float(book.get("attemptStartedAt") or now_unix) > timeout:
-            message = (
-                f"Operation timed out after {timeout}s and was terminated "
-                "(running hooks deleted; raise BOSUN_SYNC_TIMEOUT_SECONDS if the app needs longer)"
-            )
-            return self._terminate(spec, state, actions, message)
+        if self.timed_out(state, now):  # first, before any wait or pass: retries never extend it
+            return self._terminate(spec, state, actions, self.timeout_message())
+        wait_until = float(book.get("nextAttemptAt") or 0)
+        if state.phase == RUNNING and wait_until > now_unix:
+            return StepResult(RUNNING, state.message, wait_until - now_unix, state)
         context = PassContext(
             spec=spec,
             state=state,
@@ -198,6 +194,30 @@ class SyncEngine:
                 ERROR, f"internal error during sync: {type(err).__name__}: {err}", retryable=False
             )
         return self._conclude(spec, state, outcome, now)
+
+    def timed_out(self, state: OperationState, now: datetime) -> bool:
+        """True once the operation has run longer than `sync_timeout_seconds`, counted from its start
+        (as Argo CD's controller counts from `operationState.startedAt`), retries included."""
+        started = float(state.bosun.get("operationStartedAt") or 0)
+        if not started and state.started_at:
+            started = from_rfc3339(state.started_at).timestamp()
+        return bool(started) and now.timestamp() - started > self.settings.sync_timeout_seconds
+
+    def timeout_message(self) -> str:
+        return (
+            f"Operation timed out after {self.settings.sync_timeout_seconds}s and was terminated "
+            "(running hooks deleted; raise BOSUN_SYNC_TIMEOUT_SECONDS if the app needs longer)"
+        )
+
+    def expire(self, spec: ApplicationSyncSpec) -> StepResult | None:
+        """Terminate the app's operation if it is past its timeout (used by callers that cannot
+        load the step's inputs, e.g. the cluster is failing); None when it has time left."""
+        state = self.store.load(spec.app_name)
+        if state is None or state.completed or not self.timed_out(state, self.clock()):
+            return None
+        actions = ClusterActions(self.cluster, field_manager=self.settings.field_manager,
+                                 app=spec.app_name, tracking_annotation=self.settings.tracking_annotation)  # fmt: skip
+        return self._terminate(spec, state, actions, self.timeout_message())
 
     # --- endings ---
     def _conclude(

@@ -40,11 +40,6 @@ def check_invariants(stack: EngineStack, name: str, violations: list[str]) -> No
     "operation Running past its timeout; after the faults end every app is Synced+Healthy with all objects "
     "live (syncs finished through retries/backoff)",
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="under these faults an operation stays Running past BOSUN_SYNC_TIMEOUT_SECONDS (60 s): the sync "
-    "timeout is not enforced while steps are retried (seen: 'flaky-b operation Running past its timeout')",
-)
 def test_syncs_finish_through_api_faults(stack: EngineStack, git_server: Any) -> None:
     repo = git_server.create_repo("flaky-cluster")
     repo.commit({

@@ -175,6 +175,40 @@ def test_timeout_terminates_and_deletes_running_hooks(memory: MemoryClusterPort)
     assert not any(k[3] == "pre" for k in memory.objects), "the running hook was deleted"
 
 
+def test_timeout_counts_from_operation_start_through_retry_backoff(memory: MemoryClusterPort) -> None:
+    """Retries never extend the timeout, and it is checked before waiting out a retry backoff."""
+    clock = Clock()
+    engine = make_engine(memory, clock, sync_timeout_seconds=30)
+    spec = spec_for("demo", "apps", {"retry": {"limit": 10, "backoff": {"duration": "20s", "factor": 1}}})
+    desired = manifests("waves-three-configmaps.yaml")
+
+    def rejecting(obj: dict, **kw: Any) -> dict:
+        raise ClusterError("field is immutable", target="ConfigMap", code=422, reason="Invalid")
+
+    memory.apply = rejecting  # type: ignore[method-assign]
+    engine.start(spec, operation())
+    result = engine.step(spec, inputs_from(memory, spec, desired))
+    assert result.phase == "Running" and result.next_step_delay == 20, result.message  # retry #1 in 20 s
+    clock.advance(20)
+    result = engine.step(spec, inputs_from(memory, spec, desired))
+    assert result.phase == "Running" and result.next_step_delay == 20, result.message  # retry #2 in 20 s
+    clock.advance(11)  # 31 s after the start, still inside retry #2's backoff
+    result = engine.step(spec, inputs_from(memory, spec, desired))
+    assert result.finished and result.phase == "Failed" and "timed out after 30s" in result.message
+    assert engine.expire(spec) is None  # already over: nothing left to expire
+
+
+def test_expire_terminates_without_step_inputs(memory: MemoryClusterPort) -> None:
+    clock = Clock()
+    engine = make_engine(memory, clock, sync_timeout_seconds=30)
+    spec = spec_for("demo", "apps")
+    engine.start(spec, operation())
+    assert engine.expire(spec) is None
+    clock.advance(31)
+    result = engine.expire(spec)
+    assert result is not None and result.phase == "Failed" and "timed out after 30s" in result.message
+
+
 def test_terminate_on_request(memory: MemoryClusterPort) -> None:
     engine = make_engine(memory)
     spec = spec_for("demo", "apps")
