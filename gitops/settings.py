@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     render_timeout_seconds: float = Field(
         90.0, gt=0, description="Renderer (helm, kustomize, jsonnet) time limit"
     )
+    render_memory_bytes: int = Field(
+        1 << 30, ge=0, description="Address-space cap (RLIMIT_AS) of each renderer subprocess; 0 = unlimited"
+    )
     max_manifest_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Cap on an app's combined manifests")
     max_documents: int = Field(5000, gt=0, description="Cap on the number of documents an app renders")
     helm_path: str = Field("helm", description="helm binary")
@@ -104,7 +107,7 @@ class Settings(BaseSettings):
         360, gt=0, description="Hard time limit of a worker task (worker child killed)"
     )
     broker_visibility_timeout_seconds: int = Field(
-        900, gt=0, description="Unacknowledged task redelivered after this (> hard limit)"
+        420, gt=0, description="Unacknowledged task redelivered after this (> hard limit)"
     )
     task_max_deliveries: int = Field(
         3, gt=0, description="A task delivered more often than this is dropped (poison message)"

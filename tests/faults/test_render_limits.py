@@ -1,13 +1,11 @@
 # mypy: disable-error-code="misc,arg-type,unused-ignore"
-"""Fault 8: a render exceeding its time limit is killed and reported; the worker carries on."""
+"""Fault 8: a render exceeding its time or memory limit is killed and reported; the worker carries on."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-from gitops.settings import Settings
 
 from .stack import EngineStack, configmap, wait_for
 
@@ -45,14 +43,35 @@ def test_render_time_limit(stack: EngineStack, git_server: Any) -> None:
     assert worker.proc.poll() is None
 
 
+HUGE_JSONNET = """
+local big = std.makeArray(50000000, function(i) { n: i, s: 'padding-' + i });
+{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'huge' }, data: { v: std.toString(std.length(big)) } }
+"""
+
+
 @pytest.mark.reliability(
     case="F8b render over its memory limit killed and reported",
-    done="look for a render memory cap in the settings (none exists yet)",
-    checked="a memory cap setting exists (to be followed by a render allocating past it)",
+    done="an app whose Jsonnet builds a 50-million-element array, BOSUN_RENDER_MEMORY_BYTES 256 MiB, "
+    "beside a good app on the same worker (concurrency 1)",
+    checked="the huge app gets a ComparisonError naming the app and jsonnet, saying it exceeded the memory "
+    "limit of 256 MiB and to raise BOSUN_RENDER_MEMORY_BYTES, nothing applied; the same worker process "
+    "then syncs the good app (Synced+Healthy)",
 )
-@pytest.mark.xfail(
-    strict=True, reason="no render memory limit exists yet (renders are only time- and output-capped)"
-)
-def test_render_memory_limit_exists() -> None:
-    fields = Settings.model_fields
-    assert any("memory" in name for name in fields), sorted(fields)
+def test_render_memory_limit(stack: EngineStack, git_server: Any) -> None:
+    repo = git_server.create_repo("renders")
+    repo.commit({"huge/main.jsonnet": HUGE_JSONNET, "good/cm.yaml": configmap("good", "v1")})
+    stack.env |= {"BOSUN_RENDER_MEMORY_BYTES": str(256 * 1024 * 1024)}
+    stack.application("huge", git_server.url("renders"), "huge", "huge-ns")
+    stack.application("good", git_server.url("renders"), "good", "good-ns")
+    worker = stack.engine_worker("w1", concurrency=1)
+    stack.refresh("huge")
+    stack.refresh("good")
+    message = wait_for(
+        lambda: next((c["message"] for c in stack.conditions("huge") if c["type"] == "ComparisonError"), ""),
+        90, f"huge app error\n{worker.text()[-2000:]}",
+    )  # fmt: skip
+    assert "jsonnet exceeded the memory limit of 256 MiB" in message, message
+    assert "'huge'" in message and "BOSUN_RENDER_MEMORY_BYTES" in message, message
+    wait_for(lambda: stack.synced_healthy("good"), 90, "good app synced by the same worker")
+    assert stack.namespace_objects("huge-ns") == []
+    assert worker.proc.poll() is None

@@ -160,6 +160,7 @@ def render_helm(job: RenderJob) -> Rendered:
             target=f"helm template {job.source.path or '.'}",
             cwd=chart_dir,
             timeout=job.settings.timeout_seconds,
+            memory_bytes=job.settings.memory_bytes,
             max_output_bytes=limits.max_manifest_bytes * 2,
             extra_env=job.env(),
             hide_paths=job.hidden_paths(scratch),

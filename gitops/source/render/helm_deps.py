@@ -81,6 +81,7 @@ def prepare_chart(job: RenderJob, scratch: Path) -> tuple[Path, set[str]]:
         target=f"helm dependency build {job.source.path or '.'}",
         cwd=chart_copy,
         timeout=job.settings.timeout_seconds,
+        memory_bytes=job.settings.memory_bytes,
         max_output_bytes=1_000_000,
         extra_env=job.env(),
         hide_paths={**job.hidden_paths(), str(copy_root): ""},

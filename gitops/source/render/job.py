@@ -26,6 +26,7 @@ class RenderSettings:
     kustomize_path: str | None = None
     kustomize_allow_network: bool = False
     timeout_seconds: float = 90.0
+    memory_bytes: int = 1 << 30  # RLIMIT_AS of each renderer subprocess; 0 = unlimited
     limits: Limits = field(default_factory=Limits)
     work_dir: Path | None = None  # scratch space for kustomize overlays; None = system temp
 
@@ -38,6 +39,7 @@ class RenderSettings:
             kustomize_path=settings.kustomize_path,
             kustomize_allow_network=settings.kustomize_allow_network,
             timeout_seconds=settings.render_timeout_seconds,
+            memory_bytes=settings.render_memory_bytes,
             limits=Limits(settings.max_manifest_bytes, settings.max_documents),
             work_dir=work,
         )

@@ -50,6 +50,7 @@ def render_jsonnet_files(job: RenderJob, files: list[Path]) -> tuple[dict[str, A
         target=job.display(files[0]) if len(files) == 1 else f"{len(files)} jsonnet files",
         cwd=Path(os.path.dirname(sys.executable)),
         timeout=job.settings.timeout_seconds,
+        memory_bytes=job.settings.memory_bytes,
         max_output_bytes=job.settings.limits.max_manifest_bytes * 2,
         stdin=json.dumps(request).encode(),
         name="jsonnet",

@@ -266,6 +266,7 @@ def render_kustomize(job: RenderJob) -> Rendered:
             target=f"kustomize build {job.source.path or '.'}",
             cwd=build_dir,
             timeout=job.settings.timeout_seconds,
+            memory_bytes=job.settings.memory_bytes,
             max_output_bytes=limits.max_manifest_bytes * 2,
             extra_env=job.env(),
             hide_paths=job.hidden_paths(scratch),

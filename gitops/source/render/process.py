@@ -2,13 +2,16 @@
 
 Each run gets its own process group (a timeout kills the whole group), a minimal environment
 (nothing inherited: no cloud or Redis credentials leak into a chart's reach), HOME in a fresh temp
-dir, a cap on its output, and its stderr (credential-free) in the error it raises.
+dir, a cap on its output, a cap on its address space (`memory_bytes`, RLIMIT_AS set in the child
+before exec; 0 = none), and its stderr (credential-free) in the error it raises.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import resource
 import selectors
 import shutil
 import signal
@@ -16,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +27,31 @@ from gitops.errors import RenderError
 from gitops.source.repo_url import redact
 
 STDERR_KEEP = 4000
+MIB = 1024 * 1024
+# How renderers die when an allocation fails under RLIMIT_AS: Go's runtime, C++ (jsonnet), Python.
+_OUT_OF_MEMORY = re.compile(
+    r"out of memory|cannot allocate memory|std::bad_alloc|MemoryError|memory allocation (?:failed|error)"
+    r"|failed to reserve|mmap.*errno=12",
+    re.IGNORECASE,
+)
+
+
+def memory_limiter(memory_bytes: int) -> Callable[[], None] | None:
+    """The preexec_fn capping a child's address space at `memory_bytes` (None when 0: no cap)."""
+    if memory_bytes <= 0:
+        return None
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+    return limit
+
+
+def ran_out_of_memory(returncode: int, stderr: str) -> bool:
+    """Whether a failed renderer ended on a refused allocation (message, or killed by SIGSEGV/SIGABRT)."""
+    return returncode != 0 and (
+        bool(_OUT_OF_MEMORY.search(stderr)) or returncode in (-signal.SIGSEGV, -signal.SIGABRT)
+    )
 
 
 def redact_text(text: str) -> str:
@@ -67,8 +95,10 @@ def run_tool(
     stdin: bytes = b"",
     name: str | None = None,
     hide_paths: Mapping[str, str] | None = None,
+    memory_bytes: int = 0,
 ) -> bytes:
-    """Run `argv` and return its stdout; RenderError on failure, timeout or oversized output.
+    """Run `argv` and return its stdout; RenderError on failure, timeout, oversized output or an
+    allocation refused past `memory_bytes` (0 = no cap).
 
     `hide_paths` maps host directories (snapshot, scratch copy) to what error messages show instead.
     """
@@ -89,6 +119,7 @@ def run_tool(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
+                preexec_fn=memory_limiter(memory_bytes),  # only a setrlimit call: safe after fork
             )
         except OSError as exc:
             raise RenderError(
@@ -120,6 +151,13 @@ def run_tool(
             app=app,
             target=target,
             hint="split the app or raise BOSUN_MAX_MANIFEST_BYTES",
+        )
+    if memory_bytes > 0 and ran_out_of_memory(proc.returncode, err.decode("utf-8", "replace")):
+        raise RenderError(
+            f"{tool} exceeded the memory limit of {memory_bytes // MIB} MiB and was stopped",
+            app=app,
+            target=target,
+            hint="reduce what the render builds or raise BOSUN_RENDER_MEMORY_BYTES",
         )
     if proc.returncode != 0:
         raise RenderError(
