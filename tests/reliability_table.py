@@ -36,9 +36,9 @@ FINDINGS = [
     "- Open: credentials in `repoURL` userinfo are not used by the workers (the app gets a ComparisonError);",
     "  S1 plants them anyway and checks they never leak.",
     "- Open: the workers take git credentials from `BOSUN_GIT_CREDENTIALS` only, not from repository Secrets.",
-    "- Note (F1): kombu restores a dead worker's unacknowledged task after the visibility timeout (900 s by",
-    "  default), and running workers scan for such tasks only every ~100 s; a worker starting after the",
-    "  timeout restores it at once. F1 scales the timeout down to 14 s.",
+    "- Note (F1): kombu restores a dead worker's unacknowledged task after the visibility timeout (420 s by",
+    "  default); running workers now sweep for such tasks every ~2 s (was ~100 s). F1 starts the second",
+    "  worker right after the kill and scales the timeout down to 14 s.",
     "- Note (F6): no overload shedding exists yet: 1,000 webhooks all get 200 and one fan-out task each;",
     "  refreshes stay coalesced (at most one queued per app).",
 ]

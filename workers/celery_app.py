@@ -3,7 +3,7 @@
 - Broker: Redis from `BOSUN_REDIS_URL` (AUTH in the URL, `rediss://` for TLS with the system trust
   store or `BOSUN_REDIS_CA_FILE`); every broker key lives under `<redis_prefix>:celery:`.
 - `acks_late` + `reject_on_worker_lost`: a task whose worker dies is redelivered after the visibility
-  timeout; tasks are idempotent and count their deliveries (workers.guard) so a poison message is
+  timeout (live workers sweep for such tasks every `RESTORE_SWEEP_SECONDS`); tasks are idempotent and count their deliveries (workers.guard) so a poison message is
   dropped after `task_max_deliveries`.
 - Results are ignored: no task ever waits on another, they only enqueue.
 - `refresh` and `sync` are separate queues so slow syncs never starve refreshes; run workers with
@@ -24,6 +24,7 @@ from kombu import Queue
 from gitops.settings import Settings, get_settings
 
 REFRESH_QUEUE = "refresh"
+RESTORE_SWEEP_SECONDS = 2
 SYNC_QUEUE = "sync"
 TASK_ROUTES = {
     "bosun.refresh": {"queue": REFRESH_QUEUE},
@@ -55,6 +56,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {
             "visibility_timeout": settings.broker_visibility_timeout_seconds,
+            # Live workers sweep for a dead worker's unacknowledged tasks every ~2 s (kombu's default is
+            # every 10th sweep of 10 s, ~100 s): recovery takes visibility_timeout + ~2 s.
+            "unacked_restore_interval": RESTORE_SWEEP_SECONDS,
+            "unacked_restore_throttle": 1,
             "global_keyprefix": f"{settings.redis_prefix}:celery:",
         },
         "result_backend": None,

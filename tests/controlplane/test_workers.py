@@ -49,6 +49,9 @@ def test_celery_config_is_json_late_ack_bounded() -> None:
         < conf["broker_transport_options"]["visibility_timeout"]
     )
     assert conf["broker_transport_options"]["global_keyprefix"] == "px:celery:"
+    transport = conf["broker_transport_options"]
+    assert transport["unacked_restore_interval"] * transport["unacked_restore_throttle"] <= 5
+    assert Settings().broker_visibility_timeout_seconds > Settings().task_time_limit_seconds
     assert conf["task_routes"]["bosun.sync_step"] == {"queue": "sync"}
     assert conf["task_routes"]["bosun.refresh"] == {"queue": "refresh"}
     assert conf["broker_use_ssl"] is None

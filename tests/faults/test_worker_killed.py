@@ -45,7 +45,7 @@ def uids(stack: EngineStack, namespace: str) -> dict[str, Any]:
     case="F1 worker SIGKILLed mid multi-wave sync",
     done="3-wave app (PreSync hook ConfigMap, wave 0 ConfigMap, wave 1 Deployment held Progressing by paused "
     "kubesim controllers, wave 2 ConfigMap); SIGKILL the worker's process group while the operation waits in "
-    "wave 1; start a second worker; resume controllers after the visibility timeout (scaled down to 14 s)",
+    "wave 1; start a second worker at once (it must restore the step in its periodic sweep); resume controllers after the visibility timeout (scaled down to 14 s)",
     checked="second worker finishes: Synced+Healthy, operation Succeeded; every object (hook included) keeps "
     "the uid it was first created with (never created twice); exactly one history entry",
 )
@@ -69,10 +69,10 @@ def test_sigkill_mid_sync_another_worker_finishes(stack: EngineStack, git_server
     assert "last" not in seen and {"pre-hook", "first"} <= set(seen)
     assert (stack.status("waves").get("operationState") or {}).get("phase") == "Running"
     first.stop(signal.SIGKILL)
-    # The step w1 held (unacknowledged) becomes visible again after the visibility timeout; a worker
-    # starting after that restores it at once (kombu scans running workers only every ~100 s).
-    time.sleep(15)
+    # The step w1 held (unacknowledged) becomes visible again after the visibility timeout; w2, started
+    # at once (before it), restores it in its periodic sweep (every ~2 s, workers.celery_app).
     second = stack.engine_worker("w2")
+    time.sleep(15)
     admin.resume_controllers()
     wait_for(lambda: "last" in uids(stack, "waves"), 90, f"wave 2 applied by w2\n{second.text()[-3000:]}")
     wait_for(lambda: stack.synced_healthy("waves"), 60, "Synced and Healthy")
