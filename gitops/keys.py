@@ -75,6 +75,11 @@ class Keys:
         """A parsed push event waiting for the fan-out task (task args carry only its id)."""
         return self._k("webhook", "event", event_id)
 
+    def webhook_fanout_pending(self, push_digest: str) -> str:
+        """The after-sha last fanned out for one push target (repository, refs), for COALESCE_SECONDS:
+        the same commit delivered again (other hooks, new delivery ids) is coalesced into that fan-out."""
+        return self._k("webhook", "pending", push_digest)
+
     def due_slot(self, app: str, slot: int) -> str:
         """Claimed by the first beat tick that enqueues the app for this refresh slot."""
         return self._k("due", app, str(slot))

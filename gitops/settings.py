@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     webhook_dedupe_seconds: int = Field(
         86400, gt=0, description="How long a webhook delivery id is remembered"
     )
+    webhook_max_queue_depth: int = Field(
+        10000,
+        ge=0,
+        description="Webhooks get 503 + Retry-After while the refresh queue is longer; 0 = no bound",
+    )
 
     # API
     api_url: str = Field("http://127.0.0.1:8080", description="Where the CLI finds the API server")

@@ -39,8 +39,9 @@ FINDINGS = [
     "- Note (F1): kombu restores a dead worker's unacknowledged task after the visibility timeout (420 s by",
     "  default); running workers now sweep for such tasks every ~2 s (was ~100 s). F1 starts the second",
     "  worker right after the kill and scales the timeout down to 14 s.",
-    "- Note (F6): no overload shedding exists yet: 1,000 webhooks all get 200 and one fan-out task each;",
-    "  refreshes stay coalesced (at most one queued per app).",
+    "- Fixed (F6): overload shedding: `/api/webhook` answers 503 + Retry-After while the refresh queue holds",
+    "  more than `BOSUN_WEBHOOK_MAX_QUEUE_DEPTH` tasks, and the same commit pushed again to the same refs",
+    "  within 60 s is coalesced into the first fan-out (the 1,000-webhook burst now queues one fan-out).",
 ]
 
 

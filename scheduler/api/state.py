@@ -16,7 +16,7 @@ from gitops.settings import Settings
 from scheduler.api.metrics import ApiMetrics
 from scheduler.webhooks.sink import WebhookSink
 from scheduler.webhooks.verify import WebhookSecrets
-from workers.celery_app import make_celery
+from workers.celery_app import REFRESH_QUEUE, make_celery
 
 
 class ServerState:
@@ -35,7 +35,9 @@ class ServerState:
             bitbucket=settings.webhook_bitbucket_uuid.get_secret_value(),
             bitbucketserver=settings.webhook_bitbucketserver_secret.get_secret_value(),
         )
-        self.sink = WebhookSink(self.redis, self.keys, self._enqueue_fanout, settings.webhook_dedupe_seconds)
+        self.sink = WebhookSink(self.redis, self.keys, self._enqueue_fanout, settings.webhook_dedupe_seconds,
+                                queue_key=self.queue_key(REFRESH_QUEUE),
+                                max_queue_depth=settings.webhook_max_queue_depth)  # fmt: skip
         self.refreshes = RefreshRequests(self.redis, self.keys, settings.refresh_pending_ttl_seconds)
         self.sync_steps = RefreshRequests(
             self.redis, self.keys, settings.sync_timeout_seconds + 60, key=self.keys.sync_pending

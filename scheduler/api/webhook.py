@@ -1,8 +1,10 @@
 """`POST /api/webhook`: read at most the configured number of bytes, verify, parse, dedupe, enqueue.
 
 It answers within milliseconds because it only parks the event in Redis and sends one task.
-401 bad/missing signature, 400 unreadable payload, 413 too large, 503 queue unavailable; pings and
-events Bosun does not act on get 200 with what happened.
+401 bad/missing signature, 400 unreadable payload, 413 too large, 503 queue unavailable or overloaded
+(the fan-out queue is longer than BOSUN_WEBHOOK_MAX_QUEUE_DEPTH; with Retry-After, as Argo CD answers
+503 when its queue is full); pings, events Bosun does not act on and pushes coalesced into a queued
+fan-out of the same commit get 200 with what happened.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scheduler.webhooks.providers import detect
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+RETRY_AFTER_SECONDS = 30
 
 
 async def _read_capped(request: Request, cap: int) -> bytes:
@@ -71,9 +74,13 @@ async def receive_webhook(request: Request) -> JSONResponse:
                 log.warning("webhook from %s not enqueued: %s", provider, type(exc).__name__)
                 outcome, code, extra = "unavailable", 503, {"error": "queue unavailable, retry later"}
             else:
-                code, extra = 200, {"refs": list(parsed.refs)}
+                if outcome == "overloaded":
+                    code, extra = 503, {"error": "too many queued refreshes, retry later"}
+                else:
+                    code, extra = 200, {"refs": list(parsed.refs)}
     except WebhookError as exc:
         outcome, code, extra = "rejected", _status_of(exc), {"error": str(exc)}
     state.metrics.webhooks.labels(provider, outcome).inc()
     state.metrics.webhook_seconds.observe(time.perf_counter() - started)
-    return JSONResponse({"status": outcome, "provider": provider, **extra}, status_code=code)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code == 503 else None
+    return JSONResponse({"status": outcome, "provider": provider, **extra}, status_code=code, headers=headers)

@@ -79,8 +79,9 @@ def test_same_body_with_new_delivery_id_is_a_new_delivery(
 ) -> None:
     body = body_of(PUSH_FIXTURES["github"])
     assert post(api, signed_headers("github", SECRET, body), body).json()["status"] == "queued"
-    assert post(api, signed_headers("github", SECRET, body), body).json()["status"] == "queued"
-    assert len(queued_tasks(rclient, prefix, "refresh")) == 2
+    # a new delivery, not a duplicate; the same commit's fan-out is still queued, so it is coalesced
+    assert post(api, signed_headers("github", SECRET, body), body).json()["status"] == "coalesced"
+    assert len(queued_tasks(rclient, prefix, "refresh")) == 1
 
 
 def test_bad_signature_is_401_and_enqueues_nothing(
