@@ -20,6 +20,7 @@ from gitops.registry import durable_fence
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh, request_sync_step
 from workers.ports import StepOutcome
+from workers.sync_expiry import expired_status, operation_expired
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,19 @@ def chain_stalled(ctx: WorkerContext, app_name: str) -> bool:
 def continue_chain(ctx: WorkerContext, celery: Celery, app_name: str, countdown: float | None) -> None:
     request_sync_step(celery, ctx.sync_steps, app_name, countdown=countdown)
     mark_alive(ctx, app_name, countdown)
+
+
+def step_or_expire(ctx: WorkerContext, resource: Mapping[str, Any]) -> StepOutcome:
+    """The reconciler's step; if it raises once the operation is past its timeout, the operation
+    ends Failed instead (so a step that can never run does not loop forever)."""
+    try:
+        return ctx.reconciler.sync_step(resource)
+    except Exception as exc:
+        timeout = ctx.settings.sync_timeout_seconds
+        if not operation_expired(resource, timeout):
+            raise
+        status = expired_status(resource, timeout, type(exc).__name__)
+        return StepOutcome(status, done=True, summary=status["operationState"]["message"])
 
 
 def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bosun") -> str:
@@ -86,7 +100,7 @@ def _run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str) -
             if refusal is not None:
                 outcome = StepOutcome(refused_operation_status(resource, refusal), done=True, summary=refusal)
             else:
-                outcome = ctx.reconciler.sync_step(resource)
+                outcome = step_or_expire(ctx, resource)
             keeper.check()
             ctx.hot.write(lease, outcome.status)
             ctx.registry.write_status(app_name, outcome.status, lease.fence)
