@@ -308,17 +308,7 @@ class Api(WritePipeline):
                     )
                 ],
             )
-        new = self._prepare_update(rt, old, obj, subresource)
-        self.ext.record_update(
-            old,
-            new,
-            manager=field_manager or "unknown",
-            operation="Update",
-            rt=rt,
-            now=meta.now(),
-            subresource=subresource,
-        )
-        return self._finish_update(rt, old, new, dry_run, subresource)
+        return self._write_update(rt, old, obj, dry_run, field_manager, subresource)
 
     def patch(
         self,
@@ -375,6 +365,18 @@ class Api(WritePipeline):
             obj = meta.check_body_type(rt, patched)
             self._decode_fields(rt, obj, field_validation, warnings)
         self._check_identity(rt, namespace, name, obj, old)
+        return self._write_update(rt, old, obj, dry_run, field_manager, subresource)
+
+    def _write_update(
+        self,
+        rt: ResourceType,
+        old: Obj,
+        obj: Obj,
+        dry_run: bool,
+        field_manager: str | None,
+        subresource: str | None,
+    ) -> Obj:
+        """The common end of PUT and non-apply PATCH: prepare, record the manager's fields, store."""
         new = self._prepare_update(rt, old, obj, subresource)
         self.ext.record_update(
             old,
