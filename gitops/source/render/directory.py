@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from functools import lru_cache
 from pathlib import Path
 
 from gitops.errors import RenderError
+from gitops.globs import compile_glob
 from gitops.source.render.job import Rendered, RenderJob, flatten_lists
 from gitops.source.render.jsonnet_render import render_jsonnet_files
 from gitops.source.render.safety import read_text_file
@@ -23,47 +22,8 @@ from gitops.source.render.yaml_loader import load_documents
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet")
 
 
-@lru_cache(maxsize=256)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a gobwas-style glob (as Argo CD uses) into a regex: `*` `?` `[...]` `{a,b}`."""
-    out, i, depth = [], 0, 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "*":
-            while i + 1 < len(pattern) and pattern[i + 1] == "*":
-                i += 1
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
-        elif char == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(char))
-            else:
-                body = pattern[i + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = end
-        elif char == "{":
-            depth += 1
-            out.append("(?:")
-        elif char == "}" and depth:
-            depth -= 1
-            out.append(")")
-        elif char == "," and depth:
-            out.append("|")
-        elif char == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out) + r"\Z", re.DOTALL)
-
-
 def glob_match(pattern: str, path: str) -> bool:
-    return glob_regex(pattern).match(path) is not None
+    return compile_glob(pattern).fullmatch(path) is not None
 
 
 def manifest_files(job: RenderJob) -> list[Path]:
