@@ -18,7 +18,8 @@ local spin(n) = std.foldl(function(acc, i) acc + (i % 7), std.range(0, n), 0);
 
 @pytest.mark.reliability(
     case="F8 render over its time limit killed and reported",
-    done="an app whose Jsonnet spins for minutes, render timeout 2 s, beside a good app on the same worker "
+    done="an app whose Jsonnet spins for minutes, render timeout 2 s (memory cap off, so only time can stop "
+    "it), beside a good app on the same worker "
     "(concurrency 1, so the good app's refresh comes after the killed render)",
     checked="the slow app gets a ComparisonError saying the render timed out and was killed, nothing applied; "
     "the same worker process then syncs the good app (Synced+Healthy)",
@@ -26,7 +27,8 @@ local spin(n) = std.foldl(function(acc, i) acc + (i % 7), std.range(0, n), 0);
 def test_render_time_limit(stack: EngineStack, git_server: Any) -> None:
     repo = git_server.create_repo("renders")
     repo.commit({"slow/main.jsonnet": SLOW_JSONNET, "good/cm.yaml": configmap("good", "v1")})
-    stack.env |= {"BOSUN_RENDER_TIMEOUT_SECONDS": "2"}
+    # the spin also allocates: with the default 1 GiB cap an idle host can hit memory before time
+    stack.env |= {"BOSUN_RENDER_TIMEOUT_SECONDS": "2", "BOSUN_RENDER_MEMORY_BYTES": "0"}
     stack.application("slow", git_server.url("renders"), "slow", "slow-ns")
     stack.application("good", git_server.url("renders"), "good", "good-ns")
     worker = stack.engine_worker("w1", concurrency=1)
