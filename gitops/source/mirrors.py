@@ -16,6 +16,7 @@ Layout under `cache_dir` (one per host; every worker process of the host shares 
   `commit_sha` may be abbreviated (Argo CD allows 7+ hex digits); the snapshot is named by the full SHA.
 - `.leased(repo_url, commit_sha, creds=None)`: the same as a context manager; eviction skips the
   snapshot while the block runs. Renders should use this.
+- `.tree_index(repo_url, sha) -> TreeIndex`: object ids of the commit's paths (content-keyed renders).
 - `.evict() -> EvictionReport`: removes snapshots and mirrors unused for `max_age_seconds`, then the
   least recently used until the total is under `max_bytes`; never a leased snapshot or a mirror being
   fetched or read. It also runs by itself before a new snapshot is made, at most once every
@@ -43,6 +44,7 @@ from gitops.source.git_metrics import GitMetrics
 from gitops.source.git_remote import GitRunner
 from gitops.source.mirror_eviction import EvictionReport, evict_cache
 from gitops.source.repo_url import redact, repo_digest, validate
+from gitops.source.tree_index import TreeIndex, TreeIndexCache
 
 log = logging.getLogger(__name__)
 _HEX = re.compile(r"^[0-9a-fA-F]{7,40}$")
@@ -68,6 +70,7 @@ class Mirrors:
         self.runner = runner or GitRunner()
         self.metrics = metrics or GitMetrics()
         self._clock = clock
+        self._trees = TreeIndexCache()
         for sub in ("mirrors", "snapshots", "locks"):
             (self.cache_dir / sub).mkdir(parents=True, exist_ok=True)
 
@@ -135,6 +138,17 @@ class Mirrors:
     def expand(self, repo_url: str, commit_sha: str, creds: RepoCredentials | None = None) -> str:
         """The full SHA of a (possibly abbreviated) commit, fetching it if needed."""
         return self.snapshot(repo_url, commit_sha, creds).name
+
+    def tree_index(self, repo_url: str, commit_sha: str) -> TreeIndex:
+        """Object ids of every path of a full-SHA commit already in the mirror (after `snapshot`);
+        one `git ls-tree` per commit per process (`tree_index.TreeIndexCache`)."""
+        sha = self._check_sha(repo_url, commit_sha)
+
+        def load() -> str:
+            with flock(self.lock_path(repo_url), fcntl.LOCK_SH):
+                return self._git_local(repo_url, ["ls-tree", "-r", "-t", "-z", "--full-tree", sha])
+
+        return self._trees.get(repo_digest(repo_url), sha, load)
 
     # --- fetching ---
     def _check_sha(self, repo_url: str, commit_sha: str) -> str:

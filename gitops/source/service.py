@@ -2,12 +2,15 @@
 
 `SourceService(resolver, mirrors, cache, settings).desired_state(app, force=False,
 changed_files=None) -> DesiredState`. For each source: revision resolved (shared per repo/ref),
-snapshot of that commit, tool chosen, cache digest computed from (repo, commit, path, effective
-parameters, tool versions); a cache hit costs one GET and a decode. On a miss with a webhook's
-`ChangedFiles` whose `before` commit has an entry for the same recipe and none of whose files
-touches the app's relevant paths, that entry is re-keyed for the new commit instead of rendering.
-Otherwise one worker renders (others wait for its entry) and stores it. Any error raises; nothing
-partial is returned.
+snapshot of that commit, tool chosen, then the manifests are looked up by content
+(`content_keys`: git tree ids of the app path, of its manifest-generate-paths and of the paths
+outside it the last render read, with the effective parameters and tool versions), so a commit
+that touches none of them reuses the render; where content cannot be trusted to cover the
+render's inputs, by commit (repo, commit, path, parameters, tool versions). A cache hit costs two
+GETs and a decode. On a miss with a webhook's `ChangedFiles` whose `before` commit has a
+commit-keyed entry for the same recipe and none of whose files touches the app's relevant paths,
+that entry is re-keyed for the new commit instead of rendering. Otherwise one worker renders
+(others wait for its entry) and stores it. Any error raises; nothing partial is returned.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from typing import Any
 import orjson
 
 from gitops.cache import ByteCache
-from gitops.errors import RenderError, SourceError, UnsafeSourceError
+from gitops.errors import GitError, RenderError, UnsafeSourceError
 from gitops.keys import Keys
 from gitops.settings import Settings
+from gitops.source.content_keys import ContentKeys
 from gitops.source.credentials import RepoCredentials
 from gitops.source.git_metrics import GitMetrics
 from gitops.source.manifest_cache import (
@@ -41,13 +45,15 @@ from gitops.source.render.job import RenderJob, RenderSettings
 from gitops.source.render.process import tool_versions
 from gitops.source.render.recipe import recipe
 from gitops.source.render.safety import check_symlinks
-from gitops.source.repo_url import canonical, redact, strip_userinfo
+from gitops.source.repo_url import canonical
 from gitops.source.service_types import (
     ChangedFiles,
     CredentialsPort,
     DesiredState,
     MirrorsPort,
     ResolverPort,
+    failure,
+    public_url,
 )
 from gitops.source.spec import AppContext, ApplicationSourceView, SourceSpec
 
@@ -71,21 +77,6 @@ class _Tally:
 
 
 FAILED_RENDER_TTL_SECONDS = 60.0  # a failed render is remembered this long (per digest) unless forced
-
-
-def _failure(error: dict[str, str], app: str) -> SourceError:
-    """The cached failure of a render, raised again for `app`."""
-    cls = UnsafeSourceError if error.get("class") == "UnsafeSourceError" else RenderError
-    return cls(
-        error.get("message", "render failed"),
-        app=app,
-        target=error.get("target") or None,
-        hint=error.get("hint") or None,
-    )
-
-
-def public_url(repo_url: str) -> str:
-    return redact(strip_userinfo(repo_url)[0])
 
 
 class SourceService:
@@ -196,15 +187,38 @@ class SourceService:
             return cache_digest(repo=repo, commit=commit, path=path, params_hash=params, tools=self.tools)
 
         digest = digest_for(source.sha)
-        entry = None if force else self._hit(digest, tally)
+        keys = self._content_keys(app, source, tool, repo, path, params)
+        entry = None if force else self._lookup(keys, digest, tally)
         if entry is None and not force and changed is not None:
             entry = self._reuse(app, spec, changed, digest_for, digest, source.sha, tally)
         if entry is None:
-            entry = self._render_once(digest, job, force, tally)
+            entry = self._render_once(digest, keys, job, force, tally)
         if entry.error is not None:
-            raise _failure(entry.error, app.name)
+            raise failure(entry.error, app.name)
         tally.types.append(entry.source_type)
         return entry.objects
+
+    def _content_keys(
+        self, app: ApplicationSourceView, source: _Source, tool: str, repo: str, path: str, params: str
+    ) -> ContentKeys | None:
+        """Content keys of the source, or None to key it by commit (no tree index, or a tool that
+        may read what tree ids do not cover: kustomize with network access)."""
+        tree_index = getattr(self.mirrors, "tree_index", None)
+        if tree_index is None or (tool == "Kustomize" and self.render_settings.kustomize_allow_network):
+            return None
+        try:
+            index = tree_index(source.spec.repo_url, source.sha)
+        except GitError:
+            return None
+        return ContentKeys.build(self.manifests, index, repo=repo, path=path, params_hash=params,
+                                 tools=self.tools, generate_paths=app.manifest_generate_paths)  # fmt: skip
+
+    def _lookup(self, keys: ContentKeys | None, digest: str, tally: _Tally) -> CachedManifests | None:
+        """The cached entry by content, else by commit (commit-keyed renders and failures)."""
+        content = keys.lookup() if keys is not None else None
+        if content is not None and (entry := self._hit(content, tally)) is not None:
+            return entry
+        return self._hit(digest, tally)
 
     def _hit(self, digest: str, tally: _Tally) -> CachedManifests | None:
         entry = self.manifests.get(digest)
@@ -240,17 +254,19 @@ class SourceService:
     def _local_lock(self, digest: str) -> threading.Lock:
         return self._locks[int(digest[:8], 16) % len(self._locks)]
 
-    def _render_once(self, digest: str, job: RenderJob, force: bool, tally: _Tally) -> CachedManifests:
+    def _render_once(
+        self, digest: str, keys: ContentKeys | None, job: RenderJob, force: bool, tally: _Tally
+    ) -> CachedManifests:
         """Render, unless another thread or worker is already rendering the same digest."""
         with self._local_lock(digest):
-            if not force and (entry := self._hit(digest, tally)) is not None:
+            if not force and (entry := self._lookup(keys, digest, tally)) is not None:
                 return entry
             timeout = self.render_settings.timeout_seconds
             deadline = time.monotonic() + timeout + 10
             locked = self.manifests.try_lock(digest, timeout + 10)
             while not locked and time.monotonic() < deadline:
                 time.sleep(0.05)
-                if (entry := self._hit(digest, tally)) is not None:
+                if (entry := self._lookup(keys, digest, tally)) is not None:
                     return entry
                 locked = self.manifests.try_lock(digest, timeout + 10)
             try:
@@ -270,7 +286,8 @@ class SourceService:
                     raise
                 self.metrics.inc("renders_total", tool=output.source_type)
                 entry = CachedManifests(output.objects, output.source_type, output.inputs)
-                self.manifests.put(digest, entry)
+                if keys is None or not keys.store(entry):
+                    self.manifests.put(digest, entry)
                 return CachedManifests(
                     orjson.loads(orjson.dumps(entry.objects)), entry.source_type, entry.inputs
                 )

@@ -4,7 +4,8 @@
 - `MirrorsPort.snapshot(repo_url, sha, creds) -> Path` (Mirrors: a read-only tree of the commit);
 - `CredentialsPort.for_url(repo_url) -> RepoCredentials | None` (CredentialStore);
 - `ChangedFiles(repo_url, before, paths)`: what a webhook says a push changed;
-- `DesiredState`: what `SourceService.desired_state` returns.
+- `DesiredState`: what `SourceService.desired_state` returns;
+- `failure(error, app)`: a cached render failure raised again; `public_url(repo_url)`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from gitops.errors import RenderError, SourceError, UnsafeSourceError
 from gitops.source.credentials import RepoCredentials
+from gitops.source.repo_url import redact, strip_userinfo
 from gitops.source.revisions import Resolved
 
 
@@ -54,3 +57,18 @@ class DesiredState:
     renders_performed: int = 0
     cache_hits: int = 0
     reused: int = 0
+
+
+def failure(error: dict[str, str], app: str) -> SourceError:
+    """The cached failure of a render, raised again for `app`."""
+    cls = UnsafeSourceError if error.get("class") == "UnsafeSourceError" else RenderError
+    return cls(
+        error.get("message", "render failed"),
+        app=app,
+        target=error.get("target") or None,
+        hint=error.get("hint") or None,
+    )
+
+
+def public_url(repo_url: str) -> str:
+    return redact(strip_userinfo(repo_url)[0])

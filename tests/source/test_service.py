@@ -113,8 +113,8 @@ def test_unrelated_commit_reuses_cached_manifests(git_server: GitServer, tmp_pat
     assert stack.service.desired_state(app).renders_performed == 1
     second = repo.commit({"docs/README.md": "unrelated\n"}, "docs")
     state = stack.service.desired_state(app, changed_files=ChangedFiles(url, first, ("docs/README.md",)))
-    assert state.revisions == (second,) and state.renders_performed == 0 and state.reused == 1
-    assert stack.service.desired_state(app).cache_hits == 1  # the alias entry serves later refreshes
+    assert state.revisions == (second,) and state.renders_performed == 0 and state.cache_hits == 1
+    assert stack.service.desired_state(app).cache_hits == 1  # keyed by content: no webhook needed
     # the base lives outside the app path, but the render read it: a change there re-renders
     third = repo.commit(
         {"base/service.yaml": (repo.work / "base/service.yaml").read_text().replace("port: 80", "port: 81")}
@@ -143,14 +143,13 @@ def test_manifest_generate_paths_and_unknown_changes(git_server: GitServer, tmp_
         == 1
     )
     third = repo.commit({"other/x.txt": "x\n"})
-    assert (
-        stack.service.desired_state(app, changed_files=ChangedFiles(url, second, ("other/x.txt",))).reused
-        == 1
-    )
+    state = stack.service.desired_state(app, changed_files=ChangedFiles(url, second, ("other/x.txt",)))
+    assert state.revisions == (third,) and state.renders_performed == 0
     repo.commit({"other/y.txt": "y\n"})
-    # no webhook information: a new commit is rendered
+    # no webhook information: the tree ids of the app path and /config decide
+    assert stack.service.desired_state(app).renders_performed == 0
+    repo.commit({"config/y.txt": "y\n"})
     assert stack.service.desired_state(app).renders_performed == 1
-    assert third
 
 
 def test_relevant_change_invalidates(git_server: GitServer, tmp_path: Path) -> None:
@@ -222,11 +221,12 @@ def test_forged_cache_entry_is_rerendered(git_server: GitServer, tmp_path: Path)
     honest = stack.service.desired_state(app)
     prefix = Keys().manifests("")
     digests = [key[len(prefix) :] for key in cache.written if key.startswith(prefix)]
-    assert len(digests) == 1
+    assert len(digests) == 2  # the inputs pointer and the content entry
     evil = CachedManifests(
         [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "evil"}}], "Directory", frozenset()
     )
-    ManifestCache(cache, b"guessed-key").put(digests[0], evil)  # anyone with write access to Redis
+    for digest in digests:
+        ManifestCache(cache, b"guessed-key").put(digest, evil)  # anyone with write access to Redis
     state = stack.service.desired_state(app)
     assert state.renders_performed == 1 and state.objects == honest.objects
     assert stack.metrics.value("manifest_cache_total", result="rejected") >= 1
