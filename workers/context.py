@@ -1,5 +1,7 @@
 """Per-process resources of a worker (or of the API server when it enqueues): settings, Redis,
-coordination objects, the registry and the reconciler. Built lazily after fork, never shared."""
+coordination objects, the registry, the watch-fed cache of AppProjects and cluster / repository
+Secrets (`management`: its informer threads start on first read, i.e. in a prefork child after the
+fork) and the reconciler. Built lazily after fork, never shared."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from gitops.coordination import AppLocks, Claims, EventLog, HotStatus, RefreshRe
 from gitops.keys import Keys
 from gitops.projects.review import FleetInputsCache
 from gitops.registry import ApplicationRegistry, management_api_client
+from gitops.registry.watched import ManagementCache
 from gitops.settings import Settings, get_settings
 from workers.ports import Reconciler
 
@@ -73,10 +76,16 @@ class WorkerContext:
         return ApplicationRegistry(management_api_client(self.settings), self.settings.namespace)
 
     @cached_property
+    def management(self) -> ManagementCache:
+        """AppProjects, cluster Secrets and repository Secrets, watched (one ApiClient of its own)."""
+        return ManagementCache(management_api_client(self.settings), self.settings.namespace)
+
+    @cached_property
     def fleet(self) -> FleetInputsCache:
-        """AppProjects, Applications and cluster Secrets for the fleet checks (gitops.projects.review)."""
+        """AppProjects, Applications and cluster Secrets for the fleet checks (gitops.projects.review);
+        AppProjects and cluster Secrets from `management`."""
         secrets = ClusterSecretStore(self.registry.api.api_client, self.settings.namespace)
-        return FleetInputsCache(self.registry, secrets.list)
+        return FleetInputsCache(self.registry, secrets.list, watched=self.management)
 
     @cached_property
     def reconciler(self) -> Reconciler:

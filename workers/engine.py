@@ -1,7 +1,11 @@
 """The engine-backed Reconciler the workers run: source (resolve, render or cache), destination
 cluster (gitops.clusters via the app's project), compare, health, status composition, the
 automated-sync decision, and one SyncEngine pass per sync step. Project, window and dependency
-reviews are applied by the tasks (gitops.projects.review). Built once per worker process."""
+reviews are applied by the tasks (gitops.projects.review). Built once per worker process.
+
+AppProjects, cluster Secrets and repository Secrets come from the process's watch-fed cache
+(`ctx.management`, gitops.registry.watched): no LIST of them per refresh or step. Every operation and
+status it returns has userinfo stripped from its sources' repoURLs (gitops.registry.redaction)."""
 
 from __future__ import annotations
 
@@ -13,13 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from kubernetes import client as kclient
 
 from gitops.appofapps import place_children
 from gitops.cache import RedisCache
 from gitops.clusters import ClusterPorts, unreachable_message
 from gitops.clusters.ports import in_cluster_port
-from gitops.clusters.store import ClusterSecretStore
 from gitops.compare import compare_app
 from gitops.errors import BosunError, ClusterError, SourceError, SpecError
 from gitops.model.application import ApplicationSyncSpec
@@ -31,6 +33,7 @@ from gitops.projects.checks import forbidden_summary
 from gitops.projects.gate import FleetTarget, fleet_target, resource_gate
 from gitops.projects.review import refused_operation_status
 from gitops.registry import management_api_client
+from gitops.registry.redaction import redact_operation, redact_status
 from gitops.source.git_setup import build_git_source
 from gitops.source.live_credentials import RefreshingCredentials
 from gitops.source.repo_url import strip_userinfo
@@ -56,22 +59,11 @@ def _namespace(app: Mapping[str, Any]) -> str:
     return str(((app.get("spec") or {}).get("destination") or {}).get("namespace") or "")
 
 
-def repository_secrets(api_client: Any, namespace: str) -> list[Obj]:
-    """Repository and repo-creds Secrets of the management namespace, as dicts (re-read every few
-    seconds by RefreshingCredentials)."""
-    core = kclient.CoreV1Api(api_client)
-    secrets: list[Obj] = []
-    for kind in ("repository", "repo-creds"):
-        listing = core.list_namespaced_secret(
-            namespace, label_selector=f"argocd.argoproj.io/secret-type={kind}"
-        )
-        secrets.extend(api_client.sanitize_for_serialization(item) for item in listing.items)
-    return secrets
-
-
 def _without_url_credentials(operation: Operation) -> Operation:
     """The operation with userinfo taken out of its source's repoURL: operations are written to the
-    Application and its status (history, syncResult), where no password may appear."""
+    Application and its status (history, syncResult), where no password may appear. (Multi-source
+    `sync.sources` are not part of the Operation model; `redact_operation` / `redact_status` clean
+    them in the dicts the reconciler returns.)"""
     source = operation.sync.source
     if isinstance(source, dict) and isinstance(source.get("repoURL"), str):
         operation.sync.source = {**source, "repoURL": strip_userinfo(source["repoURL"])[0]}
@@ -85,25 +77,27 @@ class EngineReconciler:
         settings = ctx.settings
         self.ctx = ctx
         self.settings = settings
-        api_client = management_api_client(settings)
         binary = redis.Redis(connection_pool=ctx.redis.connection_pool.__class__(
             **{**ctx.redis.connection_pool.connection_kwargs, "decode_responses": False}))  # fmt: skip
         cache = RedisCache(binary)
-        git = build_git_source(settings, cache)  # Secrets: re-listed below, so new ones need no restart
+        git = build_git_source(settings, cache)  # Secrets: watched below, so new ones need no restart
+        watched = ctx.management
         credentials = RefreshingCredentials(
-            lambda: repository_secrets(api_client, settings.namespace), git.credentials
+            lambda: watched.repository_secrets.list_now().items,
+            git.credentials,
+            watched=watched.repository_secrets.current,
         )
         self.metrics = git.metrics
         self.git_stats = GitStatsPusher(git.metrics, ctx.stats)  # pushed after each refresh and step
         self.source = SourceService(git.resolver, git.mirrors, cache, settings, credentials=credentials,
                                     metrics=git.metrics, keys=ctx.keys)  # fmt: skip
-        self.ports = ClusterPorts(settings, ClusterSecretStore(api_client, settings.namespace).list,
-                                  lambda: in_cluster_port(management_api_client(settings), settings))  # fmt: skip
+        self.ports = ClusterPorts(settings, lambda: watched.cluster_secrets.list_now().items,
+                                  lambda: in_cluster_port(management_api_client(settings), settings),
+                                  catalog_source=watched.catalog)  # fmt: skip
 
     # --- helpers ---
     def _target(self, app: Mapping[str, Any]) -> FleetTarget:
-        projects = {str(p["metadata"]["name"]): p for p in self.ctx.registry.projects()}
-        return fleet_target(app, self.ports, projects)
+        return fleet_target(app, self.ports, self.ctx.management.projects())
 
     def _desired(self, app: Mapping[str, Any], hard: bool, revision: str | None = None) -> DesiredState:
         resource = copy.deepcopy(dict(app))
@@ -132,15 +126,21 @@ class EngineReconciler:
     # --- Reconciler ---
     def refresh(self, app: Mapping[str, Any], hard: bool) -> RefreshOutcome:
         try:
-            return self._refresh(app, hard)
+            outcome = self._refresh(app, hard)
         finally:
             self._push_stats()
+        outcome.status = redact_status(outcome.status)
+        if outcome.operation is not None:
+            outcome.operation = redact_operation(outcome.operation)
+        return outcome
 
     def sync_step(self, app: Mapping[str, Any]) -> StepOutcome:
         try:
-            return self._sync_step(app)
+            outcome = self._sync_step(app)
         finally:
             self._push_stats()
+        outcome.status = redact_status(outcome.status)
+        return outcome
 
     def _push_stats(self) -> None:
         try:
@@ -255,11 +255,11 @@ class EngineReconciler:
         operation starts: every step deploys the same commit, and the history entry names the
         revision and source a rollback needs."""
         spec = app.get("spec") or {}
+        if operation.sync.source is None and not spec.get("sources") and isinstance(spec.get("source"), dict):
+            operation.sync.source = copy.deepcopy(spec["source"])
+        operation = _without_url_credentials(operation)  # also a `sync.source` the request gave
         if spec.get("sources"):
             return operation  # multi-source: revisions are per source (recorded in syncResult)
-        if operation.sync.source is None and isinstance(spec.get("source"), dict):
-            operation.sync.source = copy.deepcopy(spec["source"])
-        operation = _without_url_credentials(operation)
         if not operation.sync.revision:
             revisions = self._desired(app, hard=False).revisions
             operation.sync.revision = revisions[0] if revisions else ""

@@ -1,7 +1,9 @@
 """One ClusterPort per registered cluster per worker process, rate-limited, rebuilt on change.
 
 `ClusterPorts(settings, list_secrets, in_cluster)` keeps the catalog for `catalog_ttl` seconds (one
-LIST of cluster Secrets per interval, not per refresh), builds each cluster's port once with
+LIST of cluster Secrets per interval, not per refresh); with `catalog_source` (a worker's watched
+catalog, gitops.registry.watched) it asks that instead on every call, so a new or changed cluster
+Secret counts from the next refresh and steady state costs no LIST. It builds each cluster's port once with
 `KubeClusterPort.connect(..., qps=settings.cluster_qps, burst=settings.cluster_burst)`, and replaces
 it when its Secret's content changes (the old one is closed). The in-cluster destination uses the
 port `in_cluster()` builds from the management cluster's own configuration (`in_cluster_port`).
@@ -81,6 +83,7 @@ class ClusterPorts:
         port_factory: PortFactory = kube_port,
         catalog_ttl: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        catalog_source: Callable[[], ClusterCatalog] | None = None,
     ) -> None:
         self.settings = settings
         self._list_secrets = list_secrets
@@ -88,12 +91,17 @@ class ClusterPorts:
         self._port_factory = port_factory
         self._ttl = catalog_ttl
         self._clock = clock
+        self._catalog_source = catalog_source
         self._lock = threading.RLock()
         self._catalog: ClusterCatalog | None = None
         self._loaded_at = 0.0
         self._ports: dict[str, tuple[str, ClusterPort]] = {}
 
     def catalog(self, *, fresh: bool = False) -> ClusterCatalog:
+        """The registered clusters: from `catalog_source` when given (always current: `fresh` is
+        moot), else re-listed when older than `catalog_ttl` or when `fresh`."""
+        if self._catalog_source is not None:
+            return self._catalog_source()
         with self._lock:
             now = self._clock()
             if fresh or self._catalog is None or now - self._loaded_at >= self._ttl:

@@ -1,8 +1,11 @@
 """The fleet review a worker runs on every refreshed status and before every sync, from management
 cluster data only (Applications, AppProjects, cluster Secrets; no call to the destination cluster).
 
-`FleetInputs.load(registry, list_secrets)` reads the three lists (`FleetInputsCache` keeps them a few
-seconds per process; Application statuses are always re-read before a sync decision).
+`FleetInputs.load(registry, list_secrets)` reads the three lists. `FleetInputsCache` keeps them a few
+seconds per process; with `watched` (a worker's gitops.registry.watched.ManagementCache) AppProjects
+and cluster Secrets come from the process's watch-fed cache instead (current within the watch's
+latency, a direct LIST while it is not synced), and only Applications are listed (when `fresh` and
+the app has dependencies, or older than the TTL).
 `review_app(app, status, inputs, now, manual=...) -> FleetReview` returns the status with the fleet's
 verdicts and whether a sync may start now:
 - unknown project or cluster, repo or destination refused by the project: InvalidSpecError, sync
@@ -35,6 +38,7 @@ from gitops.projects.checks import forbidden_summary, mark_forbidden, resolve_pr
 from gitops.projects.model import AppProject
 from gitops.projects.permissions import destination_permitted, kind_permitted
 from gitops.projects.windows import sync_allowed
+from gitops.registry.redaction import redact_operation, redact_status
 from gitops.tracking import ResourceKey
 
 Obj = dict[str, Any]
@@ -64,6 +68,12 @@ class FleetInputs:
         )
 
 
+class WatchedInputs(Protocol):
+    def projects(self) -> Mapping[str, Obj]: ...
+
+    def catalog(self) -> ClusterCatalog: ...
+
+
 class FleetInputsCache:
     """Per-process cache of FleetInputs; `get(fresh=True)` before a sync decision."""
 
@@ -73,15 +83,22 @@ class FleetInputsCache:
         list_secrets: Callable[[], Iterable[Mapping[str, Any]]],
         ttl: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        watched: WatchedInputs | None = None,
     ) -> None:
         self.registry, self.list_secrets, self.ttl, self.clock = registry, list_secrets, ttl, clock
+        self.watched = watched
         self._held: tuple[float, FleetInputs] | None = None
+        self._apps: tuple[float, Mapping[str, Obj]] | None = None
         self._lock = threading.Lock()
 
     def get(self, *, fresh: bool = False, fresh_apps: bool = True) -> FleetInputs:
         """`fresh`: re-read now; `fresh_apps=False` re-reads only AppProjects and cluster Secrets and
         keeps the held Application list (an app without dependencies needs no other app's status, and
-        listing every Application before each sync made a fleet's syncs quadratic)."""
+        listing every Application before each sync made a fleet's syncs quadratic). With `watched`,
+        AppProjects and cluster Secrets are always the watched ones, whatever `fresh` says."""
+        if self.watched is not None:
+            return FleetInputs(self.watched.projects(), self._applications(fresh and fresh_apps),
+                               self.watched.catalog())  # fmt: skip
         with self._lock:
             now = self.clock()
             held = self._held
@@ -91,6 +108,13 @@ class FleetInputsCache:
             if fresh or held is None or now - held[0] >= self.ttl:
                 held = self._held = (now, FleetInputs.load(self.registry, self.list_secrets))
             return held[1]
+
+    def _applications(self, fresh: bool) -> Mapping[str, Obj]:
+        with self._lock:
+            now = self.clock()
+            if fresh or self._apps is None or now - self._apps[0] >= self.ttl:
+                self._apps = (now, {a["metadata"]["name"]: a for a in self.registry.applications()})
+            return self._apps[1]
 
 
 @dataclass(frozen=True)
@@ -216,10 +240,10 @@ def refused_operation_status(app: Mapping[str, Any], reason: str) -> Obj:
     status: Obj = copy.deepcopy(dict(app.get("status") or {}))
     status.pop("bosun", None)
     status["operationState"] = {
-        "operation": copy.deepcopy(app.get("operation") or {}),
+        "operation": redact_operation(app.get("operation")),  # no password from a repoURL
         "phase": "Failed",
         "message": f"sync refused before anything was applied: {reason}",
         "startedAt": at,
         "finishedAt": at,
     }
-    return status
+    return redact_status(status)
