@@ -9,14 +9,12 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-import orjson
-import yaml
-
 from kubesim import crd_schema, crds, deletion, meta, pruning
 from kubesim.errors import ApiError, bad_request, conflict, invalid, not_found
 from kubesim.extensions import Extensions
-from kubesim.resources import NAMESPACES, Registry, ResourceType
-from kubesim.store import Store
+from kubesim.patch_request import require_object
+from kubesim.reads import Reads
+from kubesim.resources import NAMESPACES, ResourceType
 from kubesim.subresources import scale_body, scale_of
 
 if TYPE_CHECKING:
@@ -27,26 +25,12 @@ Listener = Callable[[str, ResourceType, Obj], None]
 Warnings = list[str]  # warnings for the client (sent as `Warning: 299` headers over HTTP)
 log = logging.getLogger("kubesim.api")
 
-JSON_PATCH = "application/json-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
-STRATEGIC_PATCH = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
-PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
 
-
-class WritePipeline:
+class WritePipeline(Reads):
     """Internal steps of every write; mixed into `Api`."""
 
-    registry: Registry
-    store: Store
     ext: Extensions
     _listeners: list[Listener]
-
-    def present(self, rt: ResourceType, obj: Obj) -> Obj:
-        """The object as served at rt's version (shared, not copied, when nothing changes)."""
-        if obj.get("apiVersion") == rt.api_version:
-            return obj
-        return {**obj, "apiVersion": rt.api_version}
 
     def _api(self) -> Api:
         return cast("Api", self)
@@ -59,19 +43,13 @@ class WritePipeline:
         applied: Any,
         *,
         dry_run: bool,
-        field_manager: str | None,
+        field_manager: str,
         force: bool,
         subresource: str | None,
         field_validation: str | None = None,
         warnings: Warnings | None = None,
     ) -> Obj:
-        if not field_manager:
-            raise invalid(
-                "PatchOptions",
-                "",
-                "meta.k8s.io",
-                [("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
-            )
+        """Server-side apply; `Api.patch` has checked the PatchOptions (a fieldManager is given)."""
         require_object(applied)
         if subresource != "scale" and (applied.get("kind") != rt.kind or not applied.get("apiVersion")):
             raise bad_request(
@@ -290,25 +268,3 @@ def _same(old: Obj, new: Obj) -> bool:
     if om != nm or len(of) != len(nf):
         return False
     return all({**a, "time": None} == {**b, "time": None} for a, b in zip(of, nf, strict=True))
-
-
-def require_object(patch: Any) -> None:
-    if not isinstance(patch, dict):
-        raise bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}")
-
-
-def decode_patch(body: Any, patch_type: str) -> Any:
-    if patch_type not in PATCH_TYPES:
-        raise ApiError(
-            415,
-            f"the body of the request was in an unknown format - accepted media types include: "
-            f"{', '.join(PATCH_TYPES)}",
-        )
-    if not isinstance(body, bytes | str):
-        return meta.clone(body)
-    try:
-        if patch_type == APPLY_PATCH:
-            return yaml.load(body, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        return orjson.loads(body)
-    except (yaml.YAMLError, orjson.JSONDecodeError) as exc:
-        raise bad_request(f"error decoding patch: {exc}") from exc

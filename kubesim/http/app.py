@@ -12,7 +12,7 @@ import orjson
 
 from kubesim import crds
 from kubesim.api import Api
-from kubesim.errors import ApiError, bad_request
+from kubesim.errors import ApiError, not_found
 from kubesim.http import discovery, printers, protocol, routing, table
 from kubesim.http.openapi import openapi_document
 from kubesim.http.watch import WatchRequest, stream
@@ -110,6 +110,8 @@ class KubeApp:
         if rt is None or (route.namespace is not None and not rt.namespaced):
             raise ApiError(404, "the server could not find the requested resource", details={})
         if route.subresource and route.subresource not in rt.subresources:
+            if rt.custom and route.name is not None:  # the CRD handler's answer for an undeclared one
+                raise not_found(rt.group, rt.plural, route.name)
             raise ApiError(404, "the server could not find the requested resource", details={})
         params = dict(parse_qsl(scope["query_string"].decode("latin-1"))) if scope["query_string"] else {}
         if route.name is None and route.namespace is None and rt.namespaced and method not in ("GET", "HEAD"):
@@ -224,9 +226,7 @@ class KubeApp:
             await protocol.respond(send, 200, orjson.dumps(result), warnings=warnings)
             return
         existed = api.store.get(rt.storage_key, ns if rt.namespaced else None, route.name) is not None
-        force = params.get("force") in ("true", "1")
-        if force and content_type != "application/apply-patch+yaml":
-            raise bad_request("force: Forbidden: may not be specified for non-apply patch")
+        force = protocol.bool_param(params["force"]) if "force" in params else None
         field_manager = (
             params.get("fieldManager") if content_type == "application/apply-patch+yaml" else manager
         )

@@ -66,6 +66,12 @@ def dry_run_param(params: dict[str, str]) -> bool:
     return True
 
 
+def bool_param(value: str) -> bool:
+    """A boolean query parameter as apimachinery converts it: "0" and "false" (any case) are false,
+    anything else true."""
+    return value != "0" and value.lower() != "false"
+
+
 def check_field_validation(params: dict[str, str]) -> None:
     value = params.get("fieldValidation", "")
     if value not in ("", "Ignore", "Warn", "Strict"):

@@ -3,8 +3,9 @@ gopkg.in/evanphx/json-patch.v4, the library kube-apiserver uses.
 
 Quirks kept on purpose: `replace` of a missing object key adds it, negative array indices count from
 the end, `test` of a missing key passes only for null. A malformed patch is 400; a patch that does not
-apply is 422 "the server rejected our request due to an error in our request" with the library's
-message as the cause; more than 10,000 operations is 413.
+apply is 422 "the server rejected our request due to an error in our request" with empty details, as
+kube-apiserver sends it (`NewGenericServerResponse` drops the library's message; it stays in the
+exception chain, `PatchFailed`, for in-process callers); more than 10,000 operations is 413.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def apply(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
             422,
             "the server rejected our request due to an error in our request",
             reason="Invalid",
-            details={"causes": [{"reason": "UnexpectedServerResponse", "message": str(exc)}]},
+            details={},
         ) from exc
     result = root[0]
     if not isinstance(result, dict):

@@ -35,12 +35,13 @@ def _unknown(message: str) -> ApiError:
 
 
 def _invalid(message: str) -> ApiError:
-    return ApiError(
-        422,
-        "the server rejected our request due to an error in our request",
-        reason="Invalid",
-        details={"causes": [{"reason": "UnexpectedServerResponse", "message": message}]},
+    """422 as the real server words it (`NewGenericServerResponse`: the library's message is not sent);
+    the message stays in the exception chain for in-process callers."""
+    error = ApiError(
+        422, "the server rejected our request due to an error in our request", reason="Invalid", details={}
     )
+    error.__cause__ = ValueError(message)
+    return error
 
 
 def apply(doc: dict[str, Any], patch: Any, rt: ResourceLike) -> dict[str, Any]:
