@@ -5,7 +5,10 @@
 - `acks_late` + `reject_on_worker_lost`: a task whose worker dies is redelivered after the visibility
   timeout (live workers sweep for such tasks every `RESTORE_SWEEP_SECONDS`); tasks are idempotent and count their deliveries (workers.guard) so a poison message is
   dropped after `task_max_deliveries`.
-- Results are ignored: no task ever waits on another, they only enqueue.
+- Results are ignored: no task ever waits on another, they only enqueue (no result backend).
+- Celery task events (task-sent/received/started/succeeded: four PUBLISHes per task) are off unless
+  `BOSUN_TASK_EVENTS` is true; only Flower uses them (`bosun flower` also switches workers' task
+  events on at runtime while it runs; the setting adds the task-sent events of the senders).
 - `refresh` and `sync` are separate queues so slow syncs never starve refreshes; run workers with
   `--queues refresh,sync` or dedicated pools per queue.
 - Beat has one entry, `bosun.tick`, every `tick_seconds`; the tick enqueues the apps that are due.
@@ -47,9 +50,15 @@ def broker_ssl_options(settings: Settings) -> dict[str, Any] | None:
     return options
 
 
+def task_events(settings: Settings) -> bool:
+    """Whether processes send Celery task events (`BOSUN_TASK_EVENTS`, off by default: Flower only)."""
+    return bool(getattr(settings, "task_events", False))
+
+
 def celery_config(settings: Settings) -> dict[str, Any]:
     """The Celery configuration for these settings (pure; tests inspect it)."""
     ssl_options = broker_ssl_options(settings)
+    events = task_events(settings)
     return {
         "broker_url": settings.redis_url.get_secret_value(),
         "broker_use_ssl": ssl_options,
@@ -77,8 +86,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_queues": (Queue(REFRESH_QUEUE), Queue(SYNC_QUEUE)),
         "task_default_queue": REFRESH_QUEUE,
         "task_routes": TASK_ROUTES,
-        "task_send_sent_event": True,
-        "worker_send_task_events": True,
+        "task_send_sent_event": events,
+        "worker_send_task_events": events,
         "worker_hijack_root_logger": False,
         "beat_schedule": {
             "bosun-tick": {

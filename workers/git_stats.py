@@ -4,7 +4,9 @@ since the last push, so the API server's /metrics shows totals over every worker
 
 Fields are `git:<counter>:<label>=<value>,...` (`git:renders_failed_total:` without labels); the API
 exports each counter as `bosun_<counter>` (scheduler/api/metrics.py). Called after every refresh and
-sync step; a push that fails (Redis down) is retried with the next one, nothing is lost.
+sync step; a push only stages the deltas in `Stats` (no round trip): they reach Redis in the same
+pipeline as the task's next Stats write (the reconcile-duration observation of a refresh) or with the
+flush after each task (workers/tasks.py). Deltas that could not be sent stay staged, nothing is lost.
 """
 
 from __future__ import annotations
@@ -39,15 +41,11 @@ class GitStatsPusher:
         self._lock = threading.Lock()
 
     def push(self) -> None:
+        """Stage the counters' growth since the last push (sent with the next Stats write or flush)."""
         with self._lock:
             current = {stats_field(name, labels): value for name, labels, value in self.metrics.samples()}
-            deltas = {
-                f: v - self._pushed.get(f, 0.0) for f, v in current.items() if v != self._pushed.get(f, 0.0)
-            }
-            if not deltas:
-                return
-            pipe = self.stats.client.pipeline(transaction=False)
-            for field, delta in deltas.items():
-                pipe.hincrbyfloat(self.stats.key, field, delta)
-            pipe.execute()
-            self._pushed.update({f: current[f] for f in deltas})
+            for field, value in current.items():
+                delta = value - self._pushed.get(field, 0.0)
+                if delta:
+                    self.stats.stage(field, delta)
+                    self._pushed[field] = value

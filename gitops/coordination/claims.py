@@ -22,9 +22,12 @@ class Claims:
         self.client.delete(key)
 
     def count(self, key: str, ttl_seconds: int) -> int:
-        """Increment and return a counter that expires `ttl_seconds` after its first increment."""
-        pipe = self.client.pipeline()
+        """Increment and return a counter that expires `ttl_seconds` after its first increment.
+
+        One round trip of two commands: `SET 0 NX EX` creates the counter with its TTL before `INCR`
+        (which keeps the TTL), so no interleaving or lost connection can leave a counter without one."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(key, 0, nx=True, ex=max(1, int(ttl_seconds)))
         pipe.incr(key)
-        pipe.expire(key, max(1, int(ttl_seconds)), nx=True)
-        value, _ = pipe.execute()
+        _, value = pipe.execute()
         return int(value)

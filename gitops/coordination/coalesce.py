@@ -2,6 +2,10 @@
 
 A trigger (webhook, beat tick, API, watch) calls `request`; only the caller that gets True enqueues
 the task. The task calls `take` first thing, so a trigger arriving while it works queues a new one.
+
+A normal request is one command (`SET NX EX`). A hard one upgrades a queued normal marker in place
+(`SET XX KEEPTTL`); when the marker vanished in between (the task took it), it tries `SET NX` again,
+so a hard request is never lost: either the task takes the upgraded marker or this caller enqueues.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from collections.abc import Callable
 
 import redis
 
-from gitops.coordination.scripts import load_script
 from gitops.keys import Keys
 
 NORMAL = "normal"
@@ -28,15 +31,20 @@ class RefreshRequests:
         self.keys = keys
         self.ttl_seconds = ttl_seconds
         self.key = key or keys.refresh_pending
-        self._request = load_script(client, "refresh_request")
 
     def request(self, app: str, hard: bool = False) -> bool:
         """Mark the app as needing a refresh; True when the caller must enqueue the refresh task.
 
         A hard request upgrades an already-queued normal one instead of queueing another.
         """
-        mode = HARD if hard else NORMAL
-        return bool(int(self._request(keys=[self.key(app)], args=[mode, self.ttl_seconds])))
+        key, ttl = self.key(app), max(1, int(self.ttl_seconds))
+        if not hard:
+            return bool(self.client.set(key, NORMAL, nx=True, ex=ttl))
+        while True:
+            if self.client.set(key, HARD, nx=True, ex=ttl):
+                return True
+            if self.client.set(key, HARD, xx=True, keepttl=True):
+                return False
 
     def take(self, app: str) -> str | None:
         """Consume the marker at the start of a refresh: "hard", "normal", or None if none was set."""
