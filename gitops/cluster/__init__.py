@@ -1,6 +1,7 @@
-"""The cluster port (`port.ClusterPort`), its kubernetes-client adapter (`kube.KubeClusterPort`, the only
-module importing `kubernetes`), connections from Argo CD cluster Secrets, a per-process pool of ports,
-a QPS/burst limiter, and a test double (`memory`)."""
+"""The cluster port (`port.ClusterPort`), its kubernetes-client adapter (`kube.KubeClusterPort` over
+`kube_transport` and `kube_client`, the only modules of this package importing `kubernetes`), connections
+from Argo CD cluster Secrets, a per-process pool of ports, a QPS/burst limiter, and a test double
+(`memory`)."""
 
 from gitops.cluster.connection import IN_CLUSTER_SERVER, ClusterConnection
 from gitops.cluster.pool import PortPool
