@@ -1,0 +1,92 @@
+"""Management-cluster reads per task: once a worker process's informers are synced, its refreshes and
+sync steps (the real task bodies, in-process, against kubesim over HTTP, a private redis-server and
+a git repo on loopback) LIST no AppProject and no Secret, and a new deny rule in the AppProject
+still reaches the next refresh. LISTs are counted at the HTTP edge of the kubernetes client."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from kubernetes import client as kclient
+from kubernetes.client import rest
+
+from gitops.settings import Settings
+from workers.celery_app import make_celery
+from workers.refresh import run_refresh
+from workers.sync import run_sync_step
+
+from .test_engine_flow import configmap
+from .test_sync_resource_gate import app_and_reconciler
+
+WATCHED = ("appprojects", "secrets")
+
+
+class Requests:
+    """Every request the kubernetes clients of this process send, as (method, path, query)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: list[tuple[str, str, str]] = []
+        inner = rest.RESTClientObject.request
+
+        def request(client: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            split = urlsplit(url)
+            self.seen.append((method, split.path, split.query))
+            return inner(client, method, url, *args, **kwargs)
+
+        monkeypatch.setattr(rest.RESTClientObject, "request", request)
+
+    def lists(self) -> list[str]:
+        """GETs of a whole AppProject or Secret collection that are not WATCHes."""
+        return [path for method, path, query in self.seen
+                if method == "GET" and path.rsplit("/", 1)[-1] in WATCHED and "watch=" not in query]  # fmt: skip
+
+
+def run_operation(ctx: Any, celery: Any) -> str:
+    for _ in range(40):
+        outcome = run_sync_step(ctx, celery, "web")
+        if outcome in ("done", "idle"):
+            return outcome
+        time.sleep(0.25)
+    raise AssertionError("the operation did not finish")
+
+
+def test_refreshes_and_sync_steps_list_no_project_and_no_secret(
+    kubesim_server: Any, settings: Settings, redis_server: Any, git_server: Any, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    files = {"apps/web/configmap.yaml": configmap("v1")}
+    _app, reconciler = app_and_reconciler(
+        kubesim_server, settings, redis_server.url, git_server, tmp_path, files
+    )
+    ctx = reconciler.ctx
+    ctx.__dict__["reconciler"] = reconciler
+    celery = make_celery(ctx.settings)
+    assert run_operation(ctx, celery) == "done"  # the first task starts the informers (their LISTs)
+    assert run_refresh(ctx, celery, "web") == "refreshed"
+
+    requests = Requests(monkeypatch)
+    assert run_refresh(ctx, celery, "web") == "refreshed"
+    ctx.registry.patch("web", {"operation": {"sync": {}, "initiatedBy": {"username": "test"}}})
+    assert run_operation(ctx, celery) == "done"
+    assert run_refresh(ctx, celery, "web") == "refreshed"
+    assert requests.seen, "the counter saw no request at all"
+    assert requests.lists() == []
+
+    api = kubesim_server.api_client()
+    kclient.CustomObjectsApi(api).patch_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", "bosun", "appprojects", "restricted",
+        {"spec": {"namespaceResourceBlacklist": [{"group": "", "kind": "ConfigMap"}]}},
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while "ConfigMap" not in str(ctx.management.projects()["restricted"]["spec"]):
+        assert time.monotonic() < deadline, "the new deny rule never reached the informer"
+        time.sleep(0.05)
+    assert run_refresh(ctx, celery, "web") == "refreshed"
+    status = (ctx.registry.application("web") or {}).get("status") or {}
+    config = next(r for r in status.get("resources") or [] if r.get("kind") == "ConfigMap")
+    assert config.get("status") == "Unknown", config  # forbidden now: its sync status is Unknown
+    assert requests.lists() == []
