@@ -35,6 +35,11 @@ class Keys:
         """Rendered, compressed, HMAC-authenticated manifests for one (repo, commit, path, params, tools)."""
         return self._k("manifests", cache_digest)
 
+    def manifest_inputs(self, pointer_digest: str) -> str:
+        """Paths outside an app's path its last render read, for one (repo, path, tree id, params,
+        tools): the pointer of the content-keyed manifest cache (gitops/source/content_keys.py)."""
+        return self._k("manifest-inputs", pointer_digest)
+
     def manifests_render_lock(self, cache_digest: str) -> str:
         """Held while one worker renders (cache_digest), so others wait for its entry instead."""
         return self._k("manifests-lock", cache_digest)
