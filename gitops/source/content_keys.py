@@ -1,12 +1,12 @@
 """Content-addressed keys of rendered manifests: a commit that does not touch what a render reads
 reuses it (Argo CD's manifest-generate-paths optimisation, without needing the annotation).
 
-Two entries in the manifest cache (both HMAC-authenticated by `ManifestCache`):
-- the *pointer*, keyed by (repo, app path, render recipe, tool versions, git tree id of the app path,
+Two entries (both HMAC-authenticated by `ManifestCache`):
+- the *pointer* (`Keys.manifest_inputs`), keyed by (repo, app path, render recipe, tool versions, git tree id of the app path,
   ids of the `manifest-generate-paths` entries): the repository paths outside the app path that
   the last render with exactly these inputs read (`Rendered.inputs`: kustomize bases, helm value
   files, jsonnet imports, symlinked files, ...);
-- the *content* entry, keyed by (pointer, ids of those outside paths at this commit): the manifests.
+- the *content* entry (`Keys.manifests`), keyed by (pointer, ids of those outside paths at this commit): the manifests.
 A render reads only the app path and its recorded inputs, so equal ids mean equal output, and the
 input set itself can only change when one of those ids changes. Where a tree id does not cover
 what a render may read, the caller falls back to the commit key: a symlink under the app path or
@@ -116,7 +116,7 @@ class ContentKeys:
 
     def lookup(self) -> str | None:
         """The content key of this commit's render, when a pointer for these inputs is cached."""
-        pointer = self.manifests.get(self.pointer)
+        pointer = self.manifests.get_inputs(self.pointer)
         if pointer is None or pointer.error is not None or pointer.source_type != POINTER:
             return None
         return self.content_digest(pointer.inputs)
@@ -127,8 +127,8 @@ class ContentKeys:
         outside = self.outside(entry.inputs)
         digest = self.content_digest(outside)
         if digest is None:
-            self.manifests.put(self.pointer, CachedManifests([], COMMIT_KEYED, outside))
+            self.manifests.put_inputs(self.pointer, CachedManifests([], COMMIT_KEYED, outside))
             return False
-        self.manifests.put(self.pointer, CachedManifests([], POINTER, outside))
+        self.manifests.put_inputs(self.pointer, CachedManifests([], POINTER, outside))
         self.manifests.put(digest, entry)
         return True

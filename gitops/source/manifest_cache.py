@@ -9,7 +9,8 @@ JSON (objects, source type, repository inputs). The MAC covers the digest, so an
 moved to another key either. Anything that fails to verify or decode is treated as a miss, logged
 without its content, counted, and re-rendered (GHSA-9766-5277-j5hr: Redis writers cannot inject
 manifests). An empty `manifest_cache_hmac_key` means a random per-process key: safe, but not
-shared between processes (logged once as a warning).
+shared between processes (logged once as a warning). Content-key pointers (`content_keys`) are
+entries of the same format under `Keys.manifest_inputs`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 MAGIC = b"BMC1"
 MAC_SIZE = 32
 FORMAT_VERSION = 1
+INPUTS_PREFIX = "inputs:"  # what the MAC of a content-key pointer covers besides its digest
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,15 @@ class ManifestCache:
 
     def put(self, digest: str, entry: CachedManifests) -> None:
         self._cache.set(self.keys.manifests(digest), self.encode(digest, entry), self._ttl)
+
+    def get_inputs(self, pointer: str) -> CachedManifests | None:
+        """A content-key pointer (`Keys.manifest_inputs`; its MAC is bound to that namespace)."""
+        value = self._cache.get(self.keys.manifest_inputs(pointer))
+        return None if value is None else self.decode(INPUTS_PREFIX + pointer, value)
+
+    def put_inputs(self, pointer: str, entry: CachedManifests) -> None:
+        value = self.encode(INPUTS_PREFIX + pointer, entry)
+        self._cache.set(self.keys.manifest_inputs(pointer), value, self._ttl)
 
     def put_error(self, digest: str, error: dict[str, str], ttl_seconds: float) -> None:
         """Remember a failed render briefly, so N apps on a broken commit do not render it N times."""

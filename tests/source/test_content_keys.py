@@ -11,7 +11,9 @@ from typing import Any
 from gitserver import GitServer, private_redis
 from service_support import add_fixture, application, make_stack, serve
 
-from gitops.cache import RedisCache
+from gitops.cache import MemoryCache, RedisCache
+from gitops.keys import Keys
+from gitops.source.manifest_cache import CachedManifests, ManifestCache
 from gitops.source.tree_index import parse_ls_tree
 
 GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
@@ -172,3 +174,36 @@ def test_tree_index_parses_ids_and_symlinks() -> None:
     assert index.hash_of("missing") is None
     assert index.has_symlink_under("apps") and index.has_symlink_under("apps/x/deep")
     assert not index.has_symlink_under("apps/x/cm.yaml") and index.has_symlink_under("")
+
+
+class RecordingCache(MemoryCache):
+    """The shared cache, remembering which keys were written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[str] = []
+
+    def set(self, key: str, value: bytes, ttl_seconds: float | None) -> None:
+        self.written.append(key)
+        super().set(key, value, ttl_seconds)
+
+
+def test_a_forged_pointer_cannot_hide_an_input(git_server: GitServer, tmp_path: Path) -> None:
+    repo, url = serve(git_server)
+    add_fixture(repo, "kustomize-overlay-valid")
+    cache = RecordingCache()
+    stack = make_stack(tmp_path, cache=cache)
+    app = application("web", {"repoURL": url, "path": "overlays/prod"})
+    stack.service.desired_state(app)
+    prefix = Keys().manifest_inputs("")
+    pointers = [key[len(prefix) :] for key in cache.written if key.startswith(prefix)]
+    assert len(pointers) == 1 and len([k for k in cache.written if k.startswith(Keys().manifests(""))]) == 1
+    # a Redis writer claims the render read nothing outside its path
+    ManifestCache(cache, b"guessed-key").put_inputs(pointers[0], CachedManifests([], "inputs", frozenset()))
+    service_file = (repo.work / "base/service.yaml").read_text()
+    repo.commit({"base/service.yaml": service_file.replace("port: 80", "port: 81")})
+    stack.resolver.refresh(url, ["HEAD"])
+    state = stack.service.desired_state(app)
+    assert state.renders_performed == 1
+    assert next(o for o in state.objects if o["kind"] == "Service")["spec"]["ports"] == [{"port": 81}]
+    assert stack.metrics.value("manifest_cache_total", result="rejected") >= 1
