@@ -14,6 +14,7 @@ from kubesim import crds
 from kubesim.api import Api
 from kubesim.errors import ApiError, not_found
 from kubesim.http import discovery, printers, protocol, routing, table
+from kubesim.http import options as request_options
 from kubesim.http.openapi import openapi_document
 from kubesim.http.watch import WatchRequest, stream
 from kubesim.resources import ResourceType
@@ -155,14 +156,16 @@ class KubeApp:
                 send, rt, view, listed["items"], listed["metadata"], single=listed, params=params
             )
             return
-        dry_run = protocol.dry_run_param(params)
+        if method != "DELETE":
+            request_options.check(method, params)
+        dry_run = params.get("dryRun") == "All"
         manager = params.get("fieldManager") or protocol.agent_manager(headers.get("user-agent", ""))
-        protocol.check_field_validation(params)
         mode = params.get("fieldValidation") or "Warn"
         warnings: list[str] = []
         if method == "DELETE":
             options = await protocol.delete_options(receive, params)
-            dry_run = dry_run or options.get("dryRun") == ["All"]
+            request_options.check(method, params, options.get("dryRun"))
+            dry_run = options.get("dryRun") == ["All"]
             policy = options.get("propagationPolicy")
             if policy is None and options.get("orphanDependents") is not None:
                 policy = "Orphan" if options["orphanDependents"] else "Background"

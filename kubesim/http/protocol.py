@@ -57,27 +57,10 @@ def int_param(value: str | None) -> int | None:
         raise bad_request(f"invalid limit {value!r}") from None
 
 
-def dry_run_param(params: dict[str, str]) -> bool:
-    value = params.get("dryRun")
-    if not value:
-        return False
-    if value != "All":
-        raise bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
-    return True
-
-
 def bool_param(value: str) -> bool:
     """A boolean query parameter as apimachinery converts it: "0" and "false" (any case) are false,
     anything else true."""
     return value != "0" and value.lower() != "false"
-
-
-def check_field_validation(params: dict[str, str]) -> None:
-    value = params.get("fieldValidation", "")
-    if value not in ("", "Ignore", "Warn", "Strict"):
-        raise bad_request(
-            f'fieldValidation: Unsupported value: "{value}": supported values: "Ignore", "Strict", "Warn"'
-        )
 
 
 def agent_manager(user_agent: str) -> str:
@@ -118,11 +101,8 @@ async def delete_options(receive: Receive, params: dict[str, str]) -> Obj:
         options["propagationPolicy"] = params["propagationPolicy"]
     if "orphanDependents" in params:
         options["orphanDependents"] = params["orphanDependents"] == "true"
-    if params.get("dryRun") == "All":
-        options["dryRun"] = ["All"]
-    dry = options.get("dryRun")
-    if dry and dry != ["All"]:
-        raise bad_request(f'dryRun: Unsupported value: "{dry}": supported values: "All"')
+    if "dryRun" in params and not options.get("dryRun"):
+        options["dryRun"] = [params["dryRun"]]
     return options
 
 

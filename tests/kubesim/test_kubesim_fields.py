@@ -47,10 +47,14 @@ def test_strict_rejects_unknown_fields(kubesim_server: KubesimServer) -> None:
     assert httpx.get(kubesim_server.url + CM_PATH + "/strict").status_code == 404
 
 
-def test_ignore_drops_silently_and_bad_mode_is_400(kubesim_server: KubesimServer) -> None:
+def test_ignore_drops_silently_and_bad_mode_is_422(kubesim_server: KubesimServer) -> None:
     response = _post(kubesim_server, CM_PATH, _cm("quiet"), fieldValidation="Ignore")
     assert response.status_code == 201 and not response.headers.get_list("warning")
-    assert _post(kubesim_server, CM_PATH, _cm("x"), fieldValidation="Loud").status_code == 400
+    bad = _post(kubesim_server, CM_PATH, _cm("x"), fieldValidation="Loud")
+    assert bad.status_code == 422 and bad.json()["message"] == (
+        'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": '
+        'supported values: "", "Ignore", "Strict", "Warn"'
+    )
 
 
 def test_nested_unknown_fields_in_pod_templates(kubesim_server: KubesimServer) -> None:

@@ -172,7 +172,10 @@ def test_dry_run_never_stores(kubesim_server: KubesimServer) -> None:
     stored = v1.read_namespaced_config_map("c", "default")
     assert stored.data == {"a": "1"} and stored.metadata.resource_version == real.metadata.resource_version
     bad = httpx.delete(kubesim_server.url + path, params={"dryRun": "Maybe"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422 and bad.json()["message"] == (
+        'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Maybe"]: supported values: "All"'
+    )
+    assert v1.read_namespaced_config_map("c", "default").data == {"a": "1"}
 
 
 def test_errors_are_status_objects(kubesim_server: KubesimServer) -> None:

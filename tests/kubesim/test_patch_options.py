@@ -1,6 +1,7 @@
-"""PatchOptions as kube-apiserver validates them (apimachinery `ValidatePatchOptions`), over HTTP with the
-official client: `force` is only for apply (422 otherwise, even `force=false`), apply needs a
-fieldManager, and the content type is checked first (415)."""
+"""Request options as kube-apiserver validates them (apimachinery `Validate{Create,Update,Patch,Delete}Options`),
+over HTTP with the official client: `force` is only for apply (422 otherwise, even `force=false`), apply
+needs a fieldManager, the content type is checked first (415); dryRun, fieldValidation and fieldManager
+values of every verb are 422 `<Verb>Options.meta.k8s.io "" is invalid` with one cause each."""
 
 from __future__ import annotations
 
@@ -124,3 +125,39 @@ def test_apply_without_field_manager_is_422(kubesim_server: KubesimServer) -> No
     assert response.json()["message"] == (
         'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'
     )
+
+
+def test_bad_options_of_every_verb_are_422_listing_each_cause(kubesim_server: KubesimServer) -> None:
+    core = _config_map(kubesim_server)
+    aggregated = httpx.put(
+        kubesim_server.url + PATH,
+        params={"dryRun": "Maybe", "fieldValidation": "Loud"},
+        json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"a": "2"}},
+    )
+    status = aggregated.json()
+    assert aggregated.status_code == 422 and status["details"]["kind"] == "UpdateOptions"
+    assert status["message"] == (
+        'UpdateOptions.meta.k8s.io "" is invalid: [dryRun: Unsupported value: ["Maybe"]: supported values: '
+        '"All", fieldValidation: Unsupported value: "Loud": supported values: "", "Ignore", "Strict", "Warn"]'
+    )
+    assert [c["field"] for c in status["details"]["causes"]] == ["dryRun", "fieldValidation"]
+    patched = httpx.patch(
+        kubesim_server.url + PATH,
+        params={"dryRun": "Maybe"},
+        content=b'{"data":{"a":"2"}}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert patched.status_code == 422 and patched.json()["details"]["kind"] == "PatchOptions"
+    with pytest.raises(ApiException) as caught:
+        core.create_namespaced_config_map("default", {"metadata": {"name": "other"}}, field_manager="m" * 129)
+    assert caught.value.status == 422 and json.loads(str(caught.value.body))["message"] == (
+        'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes'
+    )
+    assert core.read_namespaced_config_map("cfg", "default").data == {"a": "1"}
+    dry_delete_in_body = httpx.request(
+        "DELETE",
+        kubesim_server.url + PATH,
+        json={"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["Some"]},
+    )
+    assert dry_delete_in_body.status_code == 422
+    assert core.read_namespaced_config_map("cfg", "default").data == {"a": "1"}
