@@ -15,6 +15,7 @@ tick LISTs, as it always did, and the schedule catches up from that list.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -29,6 +30,8 @@ from workers.context import WorkerContext
 from workers.enqueue import request_refresh, request_sync_step
 from workers.sync import mark_alive
 from workers.tick_due import DueSchedule
+
+log = logging.getLogger(__name__)
 
 
 def redrive_sync(ctx: WorkerContext, celery: Celery, name: str) -> None:
@@ -59,6 +62,7 @@ class TickRunner:
         )
         self.fallback_lists = 0  # ticks that listed because the index was not synced
         self._whole = True  # the schedule must take the whole index (first time, after a fallback)
+        self._sentinel: tuple[str, float] | None = None  # a recent claim key, and until when it must exist
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -79,6 +83,19 @@ class TickRunner:
         self.fallback_lists += 1
         self._whole = True
 
+    def check_claims_kept(self) -> None:
+        """The schedule remembers which slots were tried; if a claim it made (or found) vanished before
+        its TTL, Redis lost its keys (restart without persistence, flush): every app's current slot is
+        claimed again, so lost queued refreshes come back at this tick, as with a full scan."""
+        if self._sentinel is None or time.monotonic() > self._sentinel[1]:
+            return
+        if not self.ctx.redis.exists(self._sentinel[0]):
+            log.warning(
+                "the slot claims are gone from Redis (restarted or flushed?): claiming every app again"
+            )
+            self.schedule.forget_tried()
+            self._sentinel = None
+
     def run(self, celery: Celery, now: float | None = None) -> list[str]:
         """Names of the apps this tick queued a refresh for."""
         now = time.time() if now is None else now
@@ -93,11 +110,12 @@ class TickRunner:
             for name, mode in sorted(schedule.annotated.items()):
                 if request_refresh(celery, ctx.refreshes, name, hard=mode == "hard"):
                     queued.append(name)
+            self.check_claims_kept()
             for due in schedule.due(now):
-                if ctx.claims.first(ctx.keys.due_slot(due.app, due.slot), due.ttl) and request_refresh(
-                    celery, ctx.refreshes, due.app
-                ):
+                key = ctx.keys.due_slot(due.app, due.slot)
+                if ctx.claims.first(key, due.ttl) and request_refresh(celery, ctx.refreshes, due.app):
                     queued.append(due.app)
+                self._sentinel = (key, time.monotonic() + due.ttl / 2)
         enqueue_due_appsets(ctx, celery, now)  # never raises: a set problem must not stop app refreshes
         return queued
 

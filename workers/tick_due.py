@@ -61,6 +61,12 @@ class DueSchedule:
         """Take a whole fleet (a LIST): apps not in it are gone."""
         self.apply({**{name: None for name in self.views if name not in views}, **views})
 
+    def forget_tried(self) -> None:
+        """Look at every app's current slot again (the claims were lost with Redis: re-claim them)."""
+        self._tried.clear()
+        for name in self.views:
+            self._push(name, -math.inf)
+
     def due(self, now: float) -> list[DueSlot]:
         """The slots started by `now` that this process has not returned yet (each returned once)."""
         found: list[DueSlot] = []

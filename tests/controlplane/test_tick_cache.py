@@ -227,3 +227,16 @@ def test_a_broken_watch_falls_back_to_a_list_then_lists_again(fleet: Fleet, rcli
     wait_until(lambda: fleet.cache.view("later"), what="the watch resumed")
     assert fleet.tick(now + 2) == {"later"}
     assert fleet.runner.fallback_lists == 1
+
+
+def test_claims_lost_with_redis_are_made_again(fleet: Fleet, rclient: redis.Redis) -> None:
+    for name in ("kept", "also"):
+        fleet.app(name)
+    now = calm_now("kept", "also")
+    assert fleet.tick(now) == {"kept", "also"}
+    assert fleet.tick(now + 1) == set()
+    for key in rclient.scan_iter(f"{fleet.settings.redis_prefix}:*"):  # Redis restarted empty
+        rclient.delete(key)
+    assert fleet.tick(now + 2) == {"kept", "also"}  # their queued refreshes were lost: queued again
+    assert fleet.tick(now + 3) == set()
+    assert fleet.lists() == 1
