@@ -82,7 +82,7 @@ class WritePipeline(Reads):
         obj = scale_body(rt, live, merged) if subresource == "scale" else meta.check_body_type(rt, merged)
         self._check_identity(rt, namespace, name, obj, live)
         new = self._prepare_update(rt, live, obj, subresource)
-        if subresource == "scale":
+        if subresource in ("scale", "status"):  # the subresource copies the stored object: keep the apply's
             new["metadata"]["managedFields"] = merged.get("metadata", {}).get("managedFields", [])
         return self._finish_update(rt, live, new, dry_run, subresource)
 

@@ -283,3 +283,29 @@ def test_in_process_status_writes_follow_the_crd(
     assert entry.get("subresource") == ("status" if status_subresource else None)
     stored = custom.get_namespaced_custom_object(G, V, NS, PLURAL, "guestbook")
     assert stored["metadata"]["generation"] == written["metadata"]["generation"]
+
+
+def test_apply_to_status_records_its_manager(kubesim_server: KubesimServer) -> None:
+    """Server-side apply on `/status` keeps the managedFields entry it makes (subresource "status")."""
+    custom = _serve(kubesim_server, status_subresource=True)
+    custom.create_namespaced_custom_object(G, V, NS, PLURAL, _application())
+    path = f"{kubesim_server.url}/apis/{G}/{V}/namespaces/{NS}/{PLURAL}/guestbook/status"
+    applied = {"apiVersion": f"{G}/{V}", "kind": "Application", "metadata": {"name": "guestbook"},
+               "status": {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}}  # fmt: skip
+    headers = {"Content-Type": "application/apply-patch+yaml"}
+    first = httpx.patch(
+        path, params={"fieldManager": "controller"}, content=json.dumps(applied), headers=headers
+    )
+    assert first.status_code == 200 and first.json()["status"] == applied["status"]
+    entries = {e["manager"]: e for e in first.json()["metadata"]["managedFields"]}
+    assert entries["controller"]["operation"] == "Apply" and entries["controller"]["subresource"] == "status"
+    assert entries["controller"]["fieldsV1"] == {
+        "f:status": {"f:health": {"f:status": {}}, "f:sync": {"f:status": {}}}
+    }
+    del applied["status"]["health"]  # no longer applied, owned by no one else: removed
+    second = httpx.patch(
+        path, params={"fieldManager": "controller"}, content=json.dumps(applied), headers=headers
+    )
+    assert second.status_code == 200 and second.json()["status"] == {"sync": {"status": "Synced"}}
+    stored = custom.get_namespaced_custom_object(G, V, NS, PLURAL, "guestbook")
+    assert stored["status"] == {"sync": {"status": "Synced"}} and stored["spec"]["project"] == "default"
