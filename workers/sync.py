@@ -3,7 +3,7 @@
 Exactly one worker runs a step at a time: a second one finds the lock taken and returns "busy"
 after re-requesting the step (coalesced, so the operation stays one chain of steps); a step finding
 no operation (already finished) returns "idle". When the operation is done, `.operation` is cleared
-(as Argo CD's controller does) and a refresh is requested.
+with the status that records the end (as Argo CD's controller does) and a refresh is requested.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import Celery
 
+from gitops.coordination.lock import Lease, LeaseKeeper
 from gitops.errors import LockLostError
 from gitops.projects.review import first_step_refusal, refused_operation_status
 from gitops.registry import durable_fence
@@ -85,10 +86,9 @@ def _run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str) -
         return "gone"
     if not has_operation(resource):
         return "idle"  # finished, terminated, or a duplicate step after the end: nothing to do
-    countdown = ctx.settings.sync_step_countdown_seconds
     lease = ctx.locks.acquire(app_name, fence_floor=durable_fence(resource))
     if lease is None:
-        continue_chain(ctx, celery, app_name, countdown)
+        continue_chain(ctx, celery, app_name, ctx.settings.sync_step_countdown_seconds)
         ctx.stats.incr("lock_busy:sync_step")
         return "busy"
     try:
@@ -96,26 +96,42 @@ def _run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str) -
             resource = ctx.registry.application(app_name)  # re-read under the lock: newest status
             if resource is None or not has_operation(resource):
                 return "idle" if resource is not None else "gone"
-            refusal = first_step_refusal(ctx.fleet, resource)  # project, windows, dependencies
-            if refusal is not None:
-                outcome = StepOutcome(refused_operation_status(resource, refusal), done=True, summary=refusal)
-            else:
-                outcome = step_or_expire(ctx, resource)
-            keeper.check()
-            ctx.hot.write(lease, outcome.status)
-            ctx.registry.write_status(app_name, outcome.status, lease.fence)
+            outcome = step_under_lease(ctx, lease, keeper, resource)
     except LockLostError as exc:
         log.info("%s", exc)
         ctx.events.record(app_name, "sync-fenced", exc.message, by=by)
         return "fenced"
+    return after_step(ctx, celery, app_name, outcome, by)
+
+
+def step_under_lease(
+    ctx: WorkerContext, lease: Lease, keeper: LeaseKeeper, resource: Mapping[str, Any]
+) -> StepOutcome:
+    """One pass of the operation of `resource` (read under `lease`), written hot and durable; a
+    finished operation leaves `.operation` in the same write."""
+    app_name = str(resource["metadata"]["name"])
+    refusal = first_step_refusal(ctx.fleet, resource)  # project, windows, dependencies
+    if refusal is not None:
+        outcome = StepOutcome(refused_operation_status(resource, refusal), done=True, summary=refusal)
+    else:
+        outcome = step_or_expire(ctx, resource)
+    keeper.check()
+    ctx.hot.write(lease, outcome.status)
+    finished = resource.get("operation") if outcome.done else None
+    ctx.registry.write_status(app_name, outcome.status, lease.fence, current=resource, finished=finished)
+    return outcome
+
+
+def after_step(ctx: WorkerContext, celery: Celery, app_name: str, outcome: StepOutcome, by: str) -> str:
+    """Record the step, then queue what follows: the next step, or the refresh after the end."""
     if outcome.summary:
         ctx.events.record(app_name, "sync-step", outcome.summary, by=by)
     if outcome.done:
         phase = ((outcome.status.get("operationState") or {}).get("phase")) or "Unknown"
         ctx.stats.incr(f"sync_phase:{phase}")
-        ctx.registry.patch(app_name, {"operation": None})
         request_refresh(celery, ctx.refreshes, app_name)
         return "done"
+    countdown = ctx.settings.sync_step_countdown_seconds
     if outcome.countdown is not None:
         countdown = min(max(outcome.countdown, 0.0), countdown) if countdown else outcome.countdown
     continue_chain(ctx, celery, app_name, countdown)

@@ -1,9 +1,10 @@
 """Read Applications/AppProjects and write Application status back, fenced.
 
 `write_status(name, status, fence)` stores the fencing number in `status.bosun.fence` and replaces
-the status subresource with the resourceVersion it read (optimistic concurrency): a writer whose fence
-is lower than the stored one gets LockLostError, and a concurrent write in between makes the API
-answer 409, after which the check is repeated on the fresh object. Together with the Redis-side check
+the status (through `/status` or by patching the resource, whichever the installed CRD serves:
+gitops.registry.status_write) with the resourceVersion it read (optimistic concurrency): a writer
+whose fence is lower than the stored one gets LockLostError, and a concurrent write in between makes
+the API answer 409, after which the check is repeated on the fresh object. Together with the Redis-side check
 (status_write.lua) a worker that lost its lock can overwrite neither the hot nor the durable status.
 """
 
@@ -17,6 +18,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from gitops.errors import ClusterError, LockLostError
+from gitops.registry.status_write import JSON_PATCH, Request, StatusWrite
 
 GROUP = "argoproj.io"
 VERSION = "v1alpha1"
@@ -44,6 +46,7 @@ class ApplicationRegistry:
         self.api = client.CustomObjectsApi(api_client)
         self.namespace = namespace
         self.page_size = page_size
+        self._status_subresource: bool | None = None
 
     def _error(self, exc: ApiException, what: str, app: str | None = None) -> ClusterError:
         return ClusterError(
@@ -119,6 +122,21 @@ class ApplicationRegistry:
             raise self._error(exc, f"applications/{name}", app=name) from None
         return True
 
+    def _send(self, name: str, requests: list[Request]) -> Obj:
+        """Send the requests in order, each guarded by the resourceVersion the previous one left."""
+        updated: Obj = {}
+        version = ""
+        for request in requests:
+            body = request.at_version(version) if version else request.body
+            if request.target == "status":
+                updated = cast(Obj, self.api.replace_namespaced_custom_object_status(
+                    GROUP, VERSION, self.namespace, APPLICATIONS, name, body))  # fmt: skip
+            else:
+                updated = cast(Obj, self.api.patch_namespaced_custom_object(
+                    GROUP, VERSION, self.namespace, APPLICATIONS, name, body, _content_type=JSON_PATCH))  # fmt: skip
+            version = str(updated["metadata"]["resourceVersion"])
+        return updated
+
     def patch(self, name: str, patch: Mapping[str, Any]) -> Obj:
         """Merge-patch the Application (spec, `operation`, annotations)."""
         try:
@@ -132,16 +150,43 @@ class ApplicationRegistry:
             raise self._error(exc, f"applications/{name}", app=name) from None
         return obj
 
-    def write_status(self, name: str, status: Mapping[str, Any], fence: int) -> Obj | None:
+    def status_subresource(self) -> bool:
+        """True when the installed Application CRD serves `/status` (Bosun's CRD), False for Argo CD's
+        own CRD, which has none (asked once per registry through discovery)."""
+        if self._status_subresource is None:
+            try:
+                listing = self.api.get_api_resources(GROUP, VERSION)
+            except ApiException as exc:
+                raise self._error(exc, f"discovery of {GROUP}/{VERSION}") from None
+            self._status_subresource = any(r.name == f"{APPLICATIONS}/status" for r in listing.resources)
+        return self._status_subresource
+
+    def write_status(
+        self,
+        name: str,
+        status: Mapping[str, Any],
+        fence: int,
+        *,
+        current: Mapping[str, Any] | None = None,
+        keep: tuple[str, ...] = (),
+        finished: Mapping[str, Any] | None = None,
+        start: Mapping[str, Any] | None = None,
+    ) -> Obj | None:
         """Replace the app's status if `fence` is not older than the stored one.
 
+        `current`: the resource as the caller last read it (saves a read; a stale one costs a 409 and a
+        re-read). `keep`: status keys kept from the stored status when `status` lacks them.
+        `finished`/`start`: remove `.operation` if it is still `finished`, or set `start` if the app
+        has no operation, together with the status (gitops.registry.status_write).
         Returns the updated resource, None if the Application no longer exists; raises LockLostError
         when a newer fence already wrote.
         """
+        write = StatusWrite(name, self.namespace, status, fence, keep, finished, start)
         for _attempt in range(MAX_CONFLICT_RETRIES):
-            current = self.application(name)
             if current is None:
-                return None
+                current = self.application(name)
+                if current is None:
+                    return None
             stored = durable_fence(current)
             if fence < stored:
                 raise LockLostError(
@@ -150,26 +195,15 @@ class ApplicationRegistry:
                     target=f"applications/{name} in namespace {self.namespace}",
                     hint="nothing to do: the newer worker's result wins",
                 )
-            body = {
-                "apiVersion": f"{GROUP}/{VERSION}",
-                "kind": "Application",
-                "metadata": {"name": name, "namespace": self.namespace,
-                             "resourceVersion": current["metadata"]["resourceVersion"]},
-                "status": {**copy.deepcopy(dict(status)), "bosun": {"fence": fence}},
-            }  # fmt: skip
             try:
-                updated: Obj = cast(
-                    Obj,
-                    self.api.replace_namespaced_custom_object_status(
-                        GROUP, VERSION, self.namespace, APPLICATIONS, name, body
-                    ),
-                )
+                updated = self._send(name, write.requests(current, self.status_subresource()))
             except ApiException as exc:
+                current = None
                 if exc.status == 409:
                     continue
                 if exc.status == 404:
                     return None
-                raise self._error(exc, f"applications/{name}/status", app=name) from None
+                raise self._error(exc, f"applications/{name}", app=name) from None
             return updated
         raise ClusterError(
             f"status write kept conflicting after {MAX_CONFLICT_RETRIES} attempts",

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[2]
 CRDS = REPO / "deploy" / "crds"
 APPS = Path(__file__).resolve().parent / "fixtures" / "apps"
@@ -33,9 +35,22 @@ def kubectl(
     return result
 
 
-def install_crds(kubeconfig: Path, namespace: str = "bosun") -> None:
-    """Apply deploy/crds, wait until Established, and create the management namespace."""
-    files = ("application-crd.yaml", "appproject-crd.yaml", "applicationset-crd.yaml")
+def argo_shaped_application_crd() -> str:
+    """Bosun's Application CRD as Argo CD ships its own: without the status subresource."""
+    crd = yaml.safe_load((CRDS / "application-crd.yaml").read_text())
+    for version in crd["spec"]["versions"]:
+        version.pop("subresources", None)
+    return str(yaml.safe_dump(crd))
+
+
+def install_crds(kubeconfig: Path, namespace: str = "bosun", argo_shape: bool = False) -> None:
+    """Apply deploy/crds (`argo_shape`: the Application CRD without the status subresource, as Argo
+    CD's), wait until Established, and create the management namespace."""
+    files: tuple[str, ...] = ("appproject-crd.yaml", "applicationset-crd.yaml")
+    if argo_shape:
+        kubectl(kubeconfig, "apply", "-f", "-", stdin=argo_shaped_application_crd())
+    else:
+        files = ("application-crd.yaml", *files)
     kubectl(kubeconfig, "apply", *(arg for name in files for arg in ("-f", str(CRDS / name))))
     # Poll rather than `kubectl wait`: kubesim's watch does not yet answer the watch-list request
     # (sendInitialEvents=true) kubectl 1.35 uses for wait.

@@ -141,6 +141,13 @@ def test_beat_refresh_picks_up_a_commit_and_self_heal_reverts_drift(
     repo.commit({"apps/web/configmap.yaml": configmap("v2")}, "v2")  # no webhook
     wait_until(lambda: live_version(api) == "v2", timeout=90, what="v2 picked up by a periodic refresh")
 
+    def v2_sync_over() -> bool:  # else the v2 operation's next step may revert the edit itself
+        app = stack.registry.application("web") or {}
+        state = (app.get("status") or {}).get("operationState") or {}
+        return not app.get("operation") and state.get("phase") == "Succeeded"
+
+    wait_until(v2_sync_over, timeout=90, what="the v2 sync finished")
+
     core = kclient.CoreV1Api(api)
     core.patch_namespaced_config_map("web-config", "web", {"data": {"version": "hand-edited"}})
     assert live_version(api) == "hand-edited"

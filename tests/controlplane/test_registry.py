@@ -15,8 +15,15 @@ from gitops.registry import ApplicationRegistry, durable_fence
 from .kube import APPS, CRDS, install_crds, kubectl
 
 
+@pytest.fixture(params=["bosun-crd", "argo-crd"])
+def registry(request: pytest.FixtureRequest, kubesim_server: Any) -> ApplicationRegistry:
+    """The registry over Bosun's CRD (status subresource) and over Argo CD's shape (none)."""
+    install_crds(kubesim_server.kubeconfig, argo_shape=request.param == "argo-crd")
+    return ApplicationRegistry(kubesim_server.api_client(), "bosun", page_size=3)
+
+
 @pytest.fixture
-def registry(kubesim_server: Any) -> ApplicationRegistry:
+def bosun_registry(kubesim_server: Any) -> ApplicationRegistry:
     install_crds(kubesim_server.kubeconfig)
     return ApplicationRegistry(kubesim_server.api_client(), "bosun", page_size=3)
 
@@ -89,7 +96,8 @@ def test_kubectl_get_applications_shows_sync_and_health(
     assert row.split()[:3] == ["guestbook", "Synced", "Healthy"]
 
 
-def test_spec_apply_never_clobbers_status(registry: ApplicationRegistry, kubesim_server: Any) -> None:
+def test_spec_apply_never_clobbers_status(bosun_registry: ApplicationRegistry, kubesim_server: Any) -> None:
+    registry = bosun_registry  # with the status subresource, even a patch carrying status keeps it
     kubectl(kubesim_server.kubeconfig, "apply", "-f", str(APPS / "guestbook-argocd-application.yaml"))
     registry.write_status("guestbook", status("OutOfSync", "Healthy"), fence=1)
     doc = yaml.safe_load((APPS / "guestbook-argocd-application.yaml").read_text())
@@ -150,3 +158,79 @@ def test_listing_pages_through_many_apps(registry: ApplicationRegistry) -> None:
 def test_write_status_of_deleted_app_returns_none(registry: ApplicationRegistry) -> None:
     assert registry.write_status("ghost", status("Synced", "Healthy"), fence=1) is None
     assert registry.delete("ghost") is False
+
+
+def test_kubectl_apply_of_a_spec_keeps_status_on_either_crd(
+    registry: ApplicationRegistry, kubesim_server: Any
+) -> None:
+    manifest = APPS / "guestbook-argocd-application.yaml"
+    kubectl(kubesim_server.kubeconfig, "apply", "-f", str(manifest))
+    registry.write_status("guestbook", status("OutOfSync", "Healthy"), fence=1)
+    doc = yaml.safe_load(manifest.read_text())
+    doc["spec"]["source"]["targetRevision"] = "v2"
+    kubectl(kubesim_server.kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(doc))
+    app = registry.application("guestbook")
+    assert app is not None and app["spec"]["source"]["targetRevision"] == "v2"
+    assert app["status"]["sync"]["status"] == "OutOfSync" and durable_fence(app) == 1
+
+
+def test_status_subresource_found_by_discovery(registry: ApplicationRegistry, request: Any) -> None:
+    assert registry.status_subresource() is ("bosun-crd" in request.node.callspec.id)
+
+
+def create_with_operation(registry: ApplicationRegistry, operation: dict[str, Any] | None) -> dict[str, Any]:
+    doc = yaml.safe_load((APPS / "guestbook-argocd-application.yaml").read_text())
+    if operation is not None:
+        doc["operation"] = operation
+    return registry.create(doc)
+
+
+MANUAL = {"sync": {"revision": "main"}, "initiatedBy": {"username": "alice"}}
+AUTOMATED = {"sync": {}, "initiatedBy": {"username": "automated-sync", "automated": True}}
+
+
+def test_finished_operation_leaves_with_the_status_that_ends_it(registry: ApplicationRegistry) -> None:
+    current = create_with_operation(registry, MANUAL)
+    ended = {**status("Synced", "Healthy"), "operationState": {"phase": "Succeeded", "operation": MANUAL}}
+    written = registry.write_status("guestbook", ended, fence=2, current=current, finished=MANUAL)
+    assert written is not None and "operation" not in written
+    app = registry.application("guestbook")
+    assert app is not None and not app.get("operation")
+    assert app["status"]["operationState"]["phase"] == "Succeeded" and durable_fence(app) == 2
+
+
+def test_a_newer_operation_is_not_cleared_by_the_end_of_the_old_one(registry: ApplicationRegistry) -> None:
+    stale = create_with_operation(registry, MANUAL)
+    newer = {"sync": {"revision": "v2"}, "initiatedBy": {"username": "bob"}}
+    registry.patch("guestbook", {"operation": newer})  # after the step read the app: its read is stale
+    ended = {**status("Synced", "Healthy"), "operationState": {"phase": "Succeeded"}}
+    registry.write_status("guestbook", ended, fence=2, current=stale, finished=MANUAL)
+    app = registry.application("guestbook")
+    assert app is not None and app["operation"] == newer
+    assert app["status"]["operationState"]["phase"] == "Succeeded"
+
+
+def test_an_automated_operation_starts_with_the_status_only_when_none_is_there(
+    registry: ApplicationRegistry,
+) -> None:
+    current = create_with_operation(registry, None)
+    written = registry.write_status(
+        "guestbook", status("OutOfSync", "Healthy"), 1, current=current, start=AUTOMATED
+    )
+    assert written is not None and written["operation"] == AUTOMATED
+    registry.patch("guestbook", {"operation": None})  # a merge patch would merge the two operations
+    registry.patch("guestbook", {"operation": MANUAL})
+    registry.write_status("guestbook", status("OutOfSync", "Healthy"), 2, start=AUTOMATED)
+    app = registry.application("guestbook")
+    assert app is not None and app["operation"] == MANUAL and durable_fence(app) == 2
+
+
+def test_a_stale_read_keeps_the_newer_sync_owned_fields(registry: ApplicationRegistry) -> None:
+    stale = create_with_operation(registry, None)
+    history = [{"id": 0, "revision": "b" * 40}]
+    registry.write_status("guestbook", {**status("Synced", "Healthy"), "history": history}, fence=1)
+    refreshed = status("OutOfSync", "Healthy")
+    registry.write_status("guestbook", refreshed, fence=1, current=stale, keep=("history", "operationState"))
+    app = registry.application("guestbook")
+    assert app is not None and app["status"]["history"] == history
+    assert app["status"]["sync"]["status"] == "OutOfSync"

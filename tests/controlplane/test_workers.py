@@ -38,7 +38,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 30, what: str = "c
 
 
 def test_celery_config_is_json_late_ack_bounded() -> None:
-    settings = Settings(redis_url="redis://:pw@127.0.0.1:6390/0", redis_prefix="px")  # type: ignore[arg-type]
+    settings = Settings(redis_url="redis://:pw@127.0.0.1:6390/0", redis_prefix="px")
     conf = celery_config(settings)
     assert conf["task_serializer"] == "json" and conf["accept_content"] == ["json"]
     assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"]
@@ -55,7 +55,7 @@ def test_celery_config_is_json_late_ack_bounded() -> None:
     assert conf["task_routes"]["bosun.sync_step"] == {"queue": "sync"}
     assert conf["task_routes"]["bosun.refresh"] == {"queue": "refresh"}
     assert conf["broker_use_ssl"] is None
-    tls = celery_config(Settings(redis_url="rediss://:pw@redis.example:6380/0", redis_ca_file="/etc/ca.pem"))  # type: ignore[arg-type]
+    tls = celery_config(Settings(redis_url="rediss://:pw@redis.example:6380/0", redis_ca_file="/etc/ca.pem"))
     assert tls["broker_use_ssl"]["ssl_ca_certs"] == "/etc/ca.pem"
     assert "beat_schedule" in conf and conf["beat_schedule"]["bosun-tick"]["task"] == "bosun.tick"
 
@@ -63,8 +63,10 @@ def test_celery_config_is_json_late_ack_bounded() -> None:
 class Stack:
     """kubesim with CRDs, a redis-server, Bosun settings, and worker subprocesses started on demand."""
 
-    def __init__(self, kubesim: Any, settings: Settings, redis_url: str, tmp: Path) -> None:
-        install_crds(kubesim.kubeconfig)
+    def __init__(
+        self, kubesim: Any, settings: Settings, redis_url: str, tmp: Path, argo_shape: bool = False
+    ) -> None:
+        install_crds(kubesim.kubeconfig, argo_shape=argo_shape)
         self.kubesim = kubesim
         self.settings = settings.model_copy(update={"namespace": "bosun"})
         self.registry = ApplicationRegistry(kubesim.api_client(), "bosun")
@@ -79,7 +81,7 @@ class Stack:
         self.processes.append(proc)
         return proc
 
-    def app(self, name: str, operation: bool = False, **annotations: str) -> None:
+    def app(self, name: str, *, operation: bool = False, **annotations: str) -> None:
         doc = yaml.safe_load((APPS / "guestbook-argocd-application.yaml").read_text())
         doc = copy.deepcopy(doc)
         doc["metadata"] = {"name": name, "annotations": annotations}
@@ -167,7 +169,21 @@ def test_two_workers_racing_for_one_app_exactly_one_steps(stack: Stack, rclient:
     assert 'bosun_syncs_total{phase="Succeeded"} 1.0' in metrics
 
 
-def test_sync_steps_chain_until_done_then_refresh(stack: Stack, rclient: redis.Redis) -> None:
+@pytest.fixture
+def argo_crd_stack(
+    kubesim_server: Any, settings: Settings, redis_server: Any, tmp_path: Path
+) -> Iterator[Stack]:
+    """The stack over Argo CD's Application CRD shape (no status subresource)."""
+    built = Stack(kubesim_server, settings, redis_server.url, tmp_path, argo_shape=True)
+    yield built
+    built.stop()
+
+
+@pytest.mark.parametrize("crd", ["stack", "argo_crd_stack"])
+def test_sync_steps_chain_until_done_then_refresh(
+    crd: str, request: pytest.FixtureRequest, rclient: redis.Redis
+) -> None:
+    stack: Stack = request.getfixturevalue(crd)
     stack.app("stepper", **{"probe/steps": "3", "probe/start-sync": "true"})
     stack.env["BOSUN_SYNC_STEP_COUNTDOWN_SECONDS"] = "0.2"
     stack.worker("w1")
