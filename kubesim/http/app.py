@@ -30,6 +30,12 @@ TABLE_CT = b"application/json;as=Table;v=v1;g=meta.k8s.io"
 PARTIAL_CT = b"application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
 _HEALTH = {"/healthz", "/livez", "/readyz"}
 _METHOD_VERB = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+# what the real subresource storages implement: status and scale get/update/patch, finalize update only
+_SUBRESOURCE_METHODS = {
+    "status": ("GET", "PUT", "PATCH"),
+    "scale": ("GET", "PUT", "PATCH"),
+    "finalize": ("PUT",),
+}
 
 
 class KubeApp:
@@ -114,6 +120,8 @@ class KubeApp:
             if rt.custom and route.name is not None:  # the CRD handler's answer for an undeclared one
                 raise not_found(rt.group, rt.plural, route.name)
             raise ApiError(404, "the server could not find the requested resource", details={})
+        if route.subresource and method not in _SUBRESOURCE_METHODS.get(route.subresource, ()):
+            raise ApiError(405, "the server does not allow this method on the requested resource")
         params = dict(parse_qsl(scope["query_string"].decode("latin-1"))) if scope["query_string"] else {}
         if route.name is None and route.namespace is None and rt.namespaced and method not in ("GET", "HEAD"):
             raise ApiError(404, "the server could not find the requested resource", details={})

@@ -198,3 +198,18 @@ def test_oversized_body_is_413(kubesim_server: KubesimServer) -> None:
     }
     response = httpx.post(kubesim_server.url + "/api/v1/namespaces/default/configmaps", json=body)
     assert response.status_code == 413 and response.json()["reason"] == "RequestEntityTooLarge"
+
+
+def test_subresources_take_only_their_methods(quiet_server: KubesimServer) -> None:
+    """status and scale serve GET/PUT/PATCH, namespaces/finalize only PUT: anything else is 405, never a
+    write of the main resource (a DELETE of /status does not delete the Deployment)."""
+    apps = client.AppsV1Api(quiet_server.api_client())
+    apps.create_namespaced_deployment("default", _deployment("web"))
+    base = quiet_server.url + "/apis/apps/v1/namespaces/default/deployments/web"
+    for method, path in [("DELETE", "/status"), ("DELETE", "/scale"), ("POST", "/status")]:
+        response = httpx.request(method, base + path, json={})
+        assert response.status_code == 405 and response.json()["reason"] == "MethodNotAllowed", (method, path)
+    assert apps.read_namespaced_deployment("web", "default").metadata.name == "web"
+    finalize = httpx.get(quiet_server.url + "/api/v1/namespaces/default/finalize")
+    assert finalize.status_code == 405
+    assert httpx.get(base + "/status").status_code == 200
