@@ -4,6 +4,11 @@ The user and password come from `BOSUN_FLOWER_USER` / `BOSUN_FLOWER_PASSWORD` an
 in-process (never on a command line another user could read in `ps`). Without a password Flower is
 refused unless `--no-auth` is given explicitly. Celery's banner (which shows the broker) is suppressed
 and the broker URL is never printed.
+
+Workers send no Celery task events by default (`BOSUN_TASK_EVENTS`, four PUBLISHes per task nobody
+else reads): `bosun flower` broadcasts `enable_events` once before it starts serving, so the running
+workers report every task from then on, and Flower's own periodic broadcast (every 5 s, kept on)
+does the same for workers started later.
 """
 
 from __future__ import annotations
@@ -76,6 +81,14 @@ def install_log_redaction() -> None:
     logging.setLogRecordFactory(redacting_factory)
 
 
+def enable_task_events(app: Any) -> None:
+    """Ask every running worker to send task events (a broadcast; no reply awaited)."""
+    try:
+        app.control.enable_events()
+    except Exception as exc:  # the broker is unreachable: Flower reports it, its timer retries
+        print(f"bosun flower: cannot enable task events yet: {type(exc).__name__}", flush=True)
+
+
 def run_flower(args: argparse.Namespace) -> int:
     settings = get_settings()
     auth = basic_auth(settings, args.no_auth)
@@ -83,6 +96,7 @@ def run_flower(args: argparse.Namespace) -> int:
     from tornado.options import options
 
     options.basic_auth = auth
+    options.enable_events = True  # workers' task events are off unless Flower (or BOSUN_TASK_EVENTS) asks
     install_log_redaction()
     if args.no_auth:
         os.environ["FLOWER_UNAUTHENTICATED_API"] = "true"  # Flower closes its API without any auth
@@ -92,6 +106,7 @@ def run_flower(args: argparse.Namespace) -> int:
         argv.append(f"--url_prefix={args.url_prefix}")
     from workers.celery_app import app
 
+    enable_task_events(app)
     print(f"bosun flower: serving on http://{args.address}:{args.port}/{args.url_prefix}", flush=True)
     code = app.start(argv)
     return int(code or 0)
