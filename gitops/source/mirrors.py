@@ -210,8 +210,10 @@ class Mirrors:
         started = time.monotonic()
         try:
             self.runner.run(
-                ["--git-dir", str(self.mirror_path(repo_url)), "fetch", "--quiet", "--force", "--prune",
-                 "--no-write-fetch-head", "--", url, *refspecs],
+                # no tag auto-following (an extra ref round trip, ~40% of a one-commit fetch; the
+                # branches-and-tags fetch names refs/tags/* itself), no `maintenance --auto` child
+                ["--git-dir", str(self.mirror_path(repo_url)), "-c", "maintenance.auto=false", "fetch",
+                 "--quiet", "--force", "--prune", "--no-tags", "--no-write-fetch-head", "--", url, *refspecs],
                 repo_url=url,
                 creds=creds,
                 action="git fetch",

@@ -14,6 +14,9 @@ tag's peeled commit is under `"refs/tags/v1^{}"`). It follows Argo CD's `lsRemot
 6. anything else is `RevisionNotFoundError`.
 Tags resolve to the commit (peeled), never to the tag object.
 
+`apply_branch_moves(refs, updates)`: the list after a push's `(ref, before, after)` branch moves,
+or None unless every one moves an existing branch from exactly `before` to another commit.
+
 `LsRemotePort` is the port that produces the ref list (`git_remote.GitRemote` on real servers).
 """
 
@@ -157,3 +160,15 @@ def _resolve_head(refs: dict[str, str], repo: str) -> Resolved:
             f"HEAD points to {target!r}, which does not exist", hint="push that branch"
         )
     return Resolved(head, "HEAD", "head")
+
+
+def apply_branch_moves(refs: dict[str, str], updates: list[tuple[str, str, str]]) -> dict[str, str] | None:
+    """`refs` with each `(ref, before, after)` applied (see the module docstring)."""
+    moved = dict(refs)
+    for ref, before, after in updates:
+        if not ref.startswith("refs/heads/") or not (is_full_sha(before) and is_full_sha(after)):
+            return None
+        if moved.get(ref) != before.lower() or after.strip("0") == "":
+            return None
+        moved[ref] = after.lower()
+    return moved

@@ -1,27 +1,23 @@
 """Revision resolution shared by every worker: one ls-remote per repository per TTL.
 
-`RevisionResolver(cache, remote, ttl_seconds, metrics).resolve(repo_url, target,
-force=False, creds=None)`. One ls-remote per repository per TTL whatever the number of callers on
-any worker: the whole ref list is cached per repo (`Keys.git_refs`), each resolution per (repo,
+`RevisionResolver(cache, remote, ttl_seconds, metrics).resolve(repo_url, target, force=False,
+creds=None)`: the whole ref list is cached per repo (`Keys.git_refs`), each resolution per (repo,
 ref) (`Keys.revision`) for the rest of that list's lifetime, and a cold cache is filled by a single
-caller (`Keys.git_refs_lock`) while the others wait for its answer. `force=True` (hard refresh,
-webhook) lists the refs again and rewrites both. `refresh(repo_url, targets)` does that for many
-targets with one ls-remote. `ttl_seconds == 0` disables caching. A failed ls-remote is remembered
-for `error_ttl_seconds` (10 s): every caller of that repository gets the same (redacted) error
-instead of hammering a failing or rate-limiting git server; a forced refresh retries at once. With `hmac_key` (pass the
-manifest-cache key), entries are HMAC-SHA256 authenticated and bound to their key: a process that
-can write to Redis cannot point an app at another commit (entries failing the check are ignored).
-With `expand_commit` (`Mirrors.expand`, as `git_setup` wires it), an abbreviated SHA that no ref
-points at is expanded to the full SHA by fetching, so callers always get a full SHA.
-
-The pure reading of a ref list (`resolve_from_refs`, `Resolved`, `LsRemotePort`, `is_full_sha`,
-`short_name`) lives in `ref_resolution` and is re-exported here.
+caller (`Keys.git_refs_lock`) while the others wait. `force=True` (hard refresh) lists the refs
+again and rewrites both; `refresh(repo_url, targets)` does that for many targets with one ls-remote.
+`advance(repo_url, updates, targets)` applies a verified push webhook's branch moves to the cached
+list instead (compare-and-set on the old commit), so the refreshes it triggers need no ls-remote.
+`ttl_seconds == 0` disables caching. A failed ls-remote is remembered for `error_ttl_seconds`
+(10 s): every caller gets the same (redacted) error instead of hammering a failing git server; a
+forced refresh retries at once. With `hmac_key` (the manifest-cache key) entries are HMAC-SHA256
+authenticated and bound to their key: a Redis writer cannot point an app at another commit.
+With `expand_commit` (`Mirrors.expand`), an abbreviated SHA no ref points at is expanded by
+fetching, so callers always get a full SHA. The pure reading of a ref list (`resolve_from_refs`,
+`Resolved`, `LsRemotePort`, `is_full_sha`, `short_name`) lives in `ref_resolution`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import threading
 import time
@@ -41,11 +37,13 @@ from gitops.source.ref_resolution import (
     SYMREF_PREFIX,
     LsRemotePort,
     Resolved,
+    apply_branch_moves,
     is_full_sha,
     resolve_from_refs,
     short_name,
 )
 from gitops.source.repo_url import redact, repo_digest
+from gitops.source.sealing import seal, unseal
 
 __all__ = [
     "PEELED_SUFFIX",
@@ -145,6 +143,62 @@ class RevisionResolver:
             self._remember(digest, target, out[raw], ref_list.fetched_at)
         return out
 
+    def advance(
+        self, repo_url: str, updates: Iterable[tuple[str, str, str]], targets: Iterable[str] = ()
+    ) -> bool:
+        """Apply a verified push's branch moves `(ref, before, after)` to the cached, unexpired ref
+        list (only `refs/heads/*` at exactly `before`: a late or replayed delivery never moves a
+        branch back), then re-resolve `targets`, `HEAD` and each branch's names from it (it keeps
+        its expiry). Otherwise those resolutions and the list are forgotten (the next resolve
+        lists the refs). Under the list's fill lock; True when applied."""
+        digest = repo_digest(repo_url)
+        updates, names = list(updates), {t.strip() or "HEAD" for t in targets}
+        for ref, _before, _after in updates:
+            names |= {ref, short_name(ref), "HEAD"}
+        lock_key = self._keys.git_refs_lock(digest)
+        token = uuid.uuid4().hex.encode()
+        deadline = time.monotonic() + min(self._lock_seconds, 2.0)
+        while not (locked := self._cache.add(lock_key, token, self._lock_seconds)):
+            if time.monotonic() > deadline:
+                break  # a slow ls-remote holds it: forget without the lock, as before
+            time.sleep(self._poll_seconds)
+        try:
+            ref_list = self._advanced(digest, updates)
+            if ref_list is None:
+                self._cache.delete(self._keys.git_refs(digest))
+                for name in names:
+                    self._cache.delete(self._keys.revision(digest, name))
+                return False
+            key = self._keys.git_refs(digest)
+            remaining = self._ttl - (self._clock() - ref_list.fetched_at)
+            payload = orjson.dumps({"fetched_at": ref_list.fetched_at, "refs": ref_list.refs})
+            self._cache.set(key, self._seal(key, payload), min(self._ttl, remaining))
+            for name in names:
+                try:
+                    resolved = resolve_from_refs(ref_list.refs, name, repo_url)
+                except GitError:
+                    resolved = Resolved("", "", "commit-prefix")
+                if resolved.kind == "commit-prefix":  # unknown or to expand: resolved when asked
+                    self._cache.delete(self._keys.revision(digest, name))
+                else:
+                    self._remember(digest, name, resolved, ref_list.fetched_at)
+            self.metrics.inc("revision_cache_total", result="advanced")
+            return True
+        finally:
+            if locked and self._cache.get(lock_key) == token:
+                self._cache.delete(lock_key)
+
+    def _advanced(self, digest: str, updates: list[tuple[str, str, str]]) -> _RefList | None:
+        """The cached, unexpired ref list with `updates` applied, or None."""
+        try:
+            cached = self._cached_list(digest) if updates else None
+        except GitError:
+            return None
+        if cached is None or self._clock() - cached.fetched_at >= self._ttl:
+            return None
+        refs = apply_branch_moves(cached.refs, updates)
+        return None if refs is None else _RefList(cached.fetched_at, refs)
+
     def _remember(self, digest: str, target: str, resolved: Resolved, fetched_at: float) -> None:
         remaining = min(
             self._ttl, self._ttl - (self._clock() - fetched_at)
@@ -154,27 +208,15 @@ class RevisionResolver:
             self._cache.set(key, self._seal(key, resolved.to_bytes()), remaining)
 
     def _seal(self, key: str, payload: bytes) -> bytes:
-        if not self._hmac_key:
-            return payload
-        mac = hmac.new(self._hmac_key, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
-        return mac.encode() + payload
+        return seal(self._hmac_key, key, payload)
 
     def _open(self, key: str, data: bytes | None) -> bytes | None:
         """The payload of a cache entry, or None when absent or (with an HMAC key) not authentic."""
-        if data is None or not self._hmac_key:
-            return data
-        mac, payload = data[:64], data[64:]
-        expected = (
-            hmac.new(self._hmac_key, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
-        )
-        if hmac.compare_digest(mac, expected):
-            return payload
-        self.metrics.inc("revision_cache_total", result="rejected")
-        log.warning(
-            "ignored a revision cache entry with a bad HMAC (%s): was the cache written by another party?",
-            key,
-        )
-        return None
+        payload = None if data is None else unseal(self._hmac_key, key, data)
+        if data is not None and payload is None:
+            self.metrics.inc("revision_cache_total", result="rejected")
+            log.warning("ignored a revision cache entry with a bad HMAC (%s): written by another party?", key)
+        return payload
 
     def _local_lock(self, digest: str) -> threading.Lock:
         with self._local_locks_guard:

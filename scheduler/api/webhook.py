@@ -69,7 +69,8 @@ async def receive_webhook(request: Request) -> JSONResponse:
         else:
             assert isinstance(parsed, PushEvent)
             try:
-                outcome = await run_in_threadpool(state.sink.accept, delivery, parsed, body)
+                seal_key = state.settings.manifest_cache_hmac_key.get_secret_value().encode()
+                outcome = await run_in_threadpool(state.sink.accept, delivery, parsed, body, seal_key)
             except Exception as exc:
                 log.warning("webhook from %s not enqueued: %s", provider, type(exc).__name__)
                 outcome, code, extra = "unavailable", 503, {"error": "queue unavailable, retry later"}

@@ -3,12 +3,17 @@
 GitHub, Gitea and Gogs share one push format; GitLab, Bitbucket Cloud and Bitbucket Server have
 their own. Changed files come from the commits' added/modified/removed lists; when a provider caps
 the commit list (GitLab at 20, GitHub at 2048) and the push was longer, changed files are unknown.
+Branch moves `(ref, before, after)` go into `PushEvent.updates` only for a delivery verified
+against a configured secret (`verify_and_parse`); an unsigned one may trigger refreshes, never
+say which commit a branch is at.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -28,6 +33,7 @@ from scheduler.webhooks.providers import (
 from scheduler.webhooks.verify import WebhookSecrets, verify
 
 GITHUB_COMMIT_CAP = 2048
+_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,19 @@ def _changed(commits: Any, total: int | None, cap: int) -> tuple[str, ...] | Non
     return tuple(files)
 
 
+def _branch_moves(moves: Iterable[tuple[Any, Any, Any]]) -> tuple[tuple[str, str, str], ...]:
+    """`(ref, before, after)` of branches moved from one commit to another (no creation, deletion
+    or tag: those are left to ls-remote)."""
+    out = []
+    for ref, before, after in moves:
+        if not (isinstance(ref, str) and ref.startswith("refs/heads/")):
+            continue
+        before, after = str(before or "").lower(), str(after or "").lower()
+        if _SHA.match(before) and _SHA.match(after) and before.strip("0") and after.strip("0"):
+            out.append((ref, before, after))
+    return tuple(out)
+
+
 def _ref(delivery: Delivery, payload: Mapping[str, Any]) -> str:
     ref = payload.get("ref")
     if not isinstance(ref, str) or not ref:
@@ -121,13 +140,17 @@ def _github_like(delivery: Delivery, payload: Mapping[str, Any]) -> PushEvent:
     if not urls:
         raise _bad(delivery, "has no repository URL")
     default = repo.get("default_branch")
+    ref = _ref(delivery, payload)
     return PushEvent(
         provider=delivery.provider,
         repo_urls=urls,
-        refs=(_ref(delivery, payload),),
+        refs=(ref,),
         changed_paths=_changed(payload.get("commits"), None, GITHUB_COMMIT_CAP),
         default_branch=default if isinstance(default, str) and default else None,
         after=str(payload.get("after") or ""),
+        updates=_branch_moves([(ref, payload.get("before"), payload.get("after"))])
+        if not payload.get("deleted") and not payload.get("forced_delete")
+        else (),
     )
 
 
@@ -145,13 +168,15 @@ def _gitlab(delivery: Delivery, payload: Mapping[str, Any]) -> Parsed:
         raise _bad(delivery, "has no project URL")
     total = payload.get("total_commits_count")
     default = project.get("default_branch")
+    ref = _ref(delivery, payload)
     return PushEvent(
         provider=delivery.provider,
         repo_urls=urls,
-        refs=(_ref(delivery, payload),),
+        refs=(ref,),
         changed_paths=_changed(payload.get("commits"), total if isinstance(total, int) else None, 10**9),
         default_branch=default if isinstance(default, str) and default else None,
         after=str(payload.get("after") or payload.get("checkout_sha") or ""),
+        updates=_branch_moves([(ref, payload.get("before"), payload.get("after"))]),
     )
 
 
@@ -166,18 +191,24 @@ def _bitbucket_cloud(delivery: Delivery, payload: Mapping[str, Any]) -> PushEven
         raise _bad(delivery, "has no repository link")
     refs: list[str] = []
     after = ""
+    moves = []
     for change in _obj(payload.get("push")).get("changes") or []:
-        side = _obj(_obj(change).get("new")) or _obj(_obj(change).get("old"))
+        new, old = _obj(_obj(change).get("new")), _obj(_obj(change).get("old"))
+        side = new or old
         name, kind = side.get("name"), side.get("type")
         if isinstance(name, str) and name:
             refs.append(f"refs/tags/{name}" if kind == "tag" else f"refs/heads/{name}")
             after = after or str(_obj(side.get("target")).get("hash") or "")
+            if new and old and kind == "branch" and old.get("name") == name:
+                hashes = (_obj(old.get("target")).get("hash"), _obj(new.get("target")).get("hash"))
+                moves.append((refs[-1], *hashes))
     if not refs:
         raise _bad(delivery, "has no push.changes")
     main = _obj(repo.get("mainbranch")).get("name")
     return PushEvent(
-        delivery.provider, urls, tuple(refs), None, main if isinstance(main, str) else None, after
-    )
+        delivery.provider, urls, tuple(refs), None, main if isinstance(main, str) else None, after,
+        _branch_moves(moves),
+    )  # fmt: skip
 
 
 def _bitbucket_server(delivery: Delivery, payload: Mapping[str, Any]) -> PushEvent:
@@ -187,15 +218,18 @@ def _bitbucket_server(delivery: Delivery, payload: Mapping[str, Any]) -> PushEve
         raise _bad(delivery, "has no repository clone links")
     refs: list[str] = []
     after = ""
+    moves = []
     for change in payload.get("changes") or []:
         change = _obj(change)
         ref = _obj(change.get("ref")).get("id") or change.get("refId")
         if isinstance(ref, str) and ref:
             refs.append(ref)
             after = after or str(change.get("toHash") or "")
+            if str(change.get("type") or "UPDATE").upper() == "UPDATE":
+                moves.append((ref, change.get("fromHash"), change.get("toHash")))
     if not refs:
         raise _bad(delivery, "has no changes")
-    return PushEvent(delivery.provider, urls, tuple(refs), None, None, after)
+    return PushEvent(delivery.provider, urls, tuple(refs), None, None, after, _branch_moves(moves))
 
 
 def parse(delivery: Delivery, body: bytes, content_type: str | None = None) -> Parsed:
@@ -242,4 +276,7 @@ def verify_and_parse(
     if delivery.provider == BITBUCKET_SERVER and delivery.event == "diagnostics:ping":
         return Ping(delivery.provider)  # "Test connection" is unsigned; it triggers nothing
     verify(delivery, headers, body, secrets)
-    return parse(delivery, body, content_type)
+    parsed = parse(delivery, body, content_type)
+    if isinstance(parsed, PushEvent) and not secrets.for_provider(delivery.provider):
+        return dataclasses.replace(parsed, updates=())  # unsigned: may trigger, never pin a commit
+    return parsed

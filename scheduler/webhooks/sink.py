@@ -10,6 +10,7 @@ answered "overloaded" (503 + Retry-After) before anything is claimed, so the pro
 is handled later. A push whose (repository, refs) got a fan-out for the same after-sha in the last
 `COALESCE_SECONDS` is "coalesced" into it (that fan-out forgot the cached resolutions first, so its
 refreshes see this commit); another sha (even one pushed before: A, B, A) always gets a fan-out.
+The parked event's branch moves are sealed with `seal_key` (see gitops.triggers.event).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ class WebhookSink:
             delivery.provider, hashlib.sha256(identity.encode()).hexdigest()[:32]
         )
 
-    def accept(self, delivery: Delivery, event: PushEvent, body: bytes) -> str:
+    def accept(self, delivery: Delivery, event: PushEvent, body: bytes, seal_key: bytes = b"") -> str:
+        """`seal_key` (the manifest-cache HMAC key) seals the event's branch moves while parked."""
         if self.overloaded():
             return "overloaded"
         seen_key = self.delivery_key(delivery, body)
@@ -77,7 +79,7 @@ class WebhookSink:
         event_id = uuid.uuid4().hex
         try:
             self.client.set(
-                self.keys.webhook_event(event_id), orjson.dumps(event.to_json()), ex=EVENT_TTL_SECONDS
+                self.keys.webhook_event(event_id), orjson.dumps(event.to_json(seal_key)), ex=EVENT_TTL_SECONDS
             )
             self.enqueue_fanout(event_id)
         except Exception:

@@ -1,0 +1,126 @@
+"""A signed push webhook's branch move primes the revision cache (real git server, kubesim, a real
+worker process, the API server): the pushed commit is deployed with no ls-remote after the webhook.
+An unsigned webhook claiming another commit only triggers a refresh: what the branch really points
+at is deployed, never the commit the payload named."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from kubernetes import client as kclient
+from pydantic import SecretStr
+
+from gitops.coordination import RefreshRequests
+from gitops.settings import Settings
+from workers.enqueue import request_refresh
+
+from .kube import REPO
+from .servers import api_server
+from .test_workers import Stack, wait_until
+from .webhook_requests import sign
+from .workers_proc import start_worker
+
+pytestmark = pytest.mark.slow
+SECRET = "priming-secret"
+TOOLS = REPO / ".tools" / "bin"
+LS_REMOTES = "git:git_requests_total:type=ls-remote"
+ADVANCED = "git:revision_cache_total:result=advanced"
+
+
+def configmap(value: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  version: {value}\n"
+
+
+@pytest.fixture
+def stack(kubesim_server: Any, settings: Settings, redis_server: Any, tmp_path: Path) -> Iterator[Stack]:
+    built = Stack(kubesim_server, settings, redis_server.url, tmp_path)
+    built.env |= {
+        "BOSUN_GIT_CACHE_DIR": str(tmp_path / "git-cache"),
+        "BOSUN_MANIFEST_CACHE_HMAC_KEY": "priming-hmac-key-0123456789",
+        "BOSUN_KUBECTL_PATH": str(TOOLS / "kubectl"),
+        "BOSUN_HELM_PATH": str(TOOLS / "helm"),
+        "BOSUN_SYNC_STEP_COUNTDOWN_SECONDS": "0.5",
+    }
+    yield built
+    built.stop()
+
+
+def live_version(api: Any) -> str | None:
+    try:
+        cm = kclient.CoreV1Api(api).read_namespaced_config_map("web-config", "web")
+    except kclient.ApiException:
+        return None
+    return str((cm.data or {}).get("version"))
+
+
+def push_body(url: str, before: str, after: str) -> bytes:
+    payload = {
+        "ref": "refs/heads/main", "before": before, "after": after,
+        "repository": {"clone_url": url, "html_url": url, "default_branch": "main"},
+        "commits": [{"id": after, "added": [], "removed": [], "modified": ["apps/web/configmap.yaml"]}],
+    }  # fmt: skip
+    return json.dumps(payload).encode()
+
+
+def post(settings: Settings, stack: Stack, body: bytes, secret: str, delivery: str) -> None:
+    headers = {"X-GitHub-Event": "push", "X-GitHub-Delivery": delivery, "Content-Type": "application/json"}
+    if secret:
+        headers["X-Hub-Signature-256"] = "sha256=" + sign(secret, body)
+    key = SecretStr(stack.env["BOSUN_MANIFEST_CACHE_HMAC_KEY"])
+    with api_server(settings.model_copy(update={"manifest_cache_hmac_key": key}), stack.registry) as base:
+        assert httpx.post(f"{base}/api/webhook", headers=headers, content=body).json()["status"] == "queued"
+
+
+def counter(rclient: redis.Redis, stack: Stack, field: str) -> float:
+    return float(rclient.hget(stack.keys.stats(), field) or 0)
+
+
+def test_signed_move_is_deployed_without_ls_remote_unsigned_claims_are_not_trusted(
+    stack: Stack, git_server: Any, rclient: redis.Redis
+) -> None:
+    repo = git_server.create_repo("guestbook")
+    v1 = repo.commit({"apps/web/configmap.yaml": configmap("v1")}, "v1")
+    url = git_server.url("guestbook")
+    stack.registry.create({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "web"},
+        "spec": {"project": "default",
+                 "source": {"repoURL": url, "path": "apps/web", "targetRevision": "HEAD"},
+                 "destination": {"server": "https://kubernetes.default.svc", "namespace": "web"},
+                 "syncPolicy": {"automated": {"prune": True}, "syncOptions": ["CreateNamespace=true"]}},
+    })  # fmt: skip
+    worker = start_worker(stack.env, stack.tmp / "priming-worker.log", "priming", app="workers.celery_app")
+    stack.processes.append(worker)
+    api = stack.kubesim.api_client()
+    request_refresh(stack.celery, RefreshRequests(rclient, stack.keys), "web")
+    wait_until(lambda: live_version(api) == "v1", timeout=90, what=f"v1 deployed\n{worker.text()[-3000:]}")
+
+    def status() -> dict[str, Any]:
+        return dict((stack.registry.application("web") or {}).get("status") or {})
+
+    wait_until(lambda: status().get("sync", {}).get("status") == "Synced", timeout=60, what="Synced")
+    listed = counter(rclient, stack, LS_REMOTES)
+    assert listed >= 1
+
+    signed = stack.settings.model_copy(update={"webhook_github_secret": SecretStr(SECRET)})
+    v2 = repo.commit({"apps/web/configmap.yaml": configmap("v2")}, "v2")
+    post(signed, stack, push_body(url, v1, v2), SECRET, "d-signed")
+    wait_until(lambda: live_version(api) == "v2", timeout=60, what=f"v2 deployed\n{worker.text()[-3000:]}")
+    wait_until(lambda: status().get("sync", {}).get("revision") == v2, timeout=60, what="revision v2")
+    assert counter(rclient, stack, LS_REMOTES) == listed  # resolved from the push, not listed again
+    assert counter(rclient, stack, ADVANCED) >= 1
+
+    # unsigned: an older commit claimed as main's new head
+    evil = repo.commit({"apps/web/configmap.yaml": configmap("evil")}, "evil")
+    v3 = repo.commit({"apps/web/configmap.yaml": configmap("v3")}, "v3")  # what main really is
+    unsigned = stack.settings.model_copy(update={"webhook_github_secret": SecretStr("")})
+    post(unsigned, stack, push_body(url, v2, evil), "", "d-unsigned")
+    wait_until(lambda: live_version(api) == "v3", timeout=60, what=f"v3 deployed\n{worker.text()[-3000:]}")
+    wait_until(lambda: status().get("sync", {}).get("revision") == v3, timeout=60, what="revision v3")
+    assert counter(rclient, stack, LS_REMOTES) == listed + 1  # listed again: nothing was pinned
+    assert all(entry.get("revision") != evil for entry in status().get("history") or [])
