@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import replace
 from typing import Any
 
@@ -156,33 +155,6 @@ def test_unowned_fields_survive_and_dropping_a_whole_struct_removes_it() -> None
     assert emptied["metadata"]["name"] == "web" and emptied["metadata"]["namespace"] == "default"
 
 
-def test_associative_lists_merge_by_key_and_dropped_items_go() -> None:
-    two = deployment()
-    two["spec"]["template"]["spec"]["containers"].append({"name": "side", "image": "side:1"})
-    live = apply(None, two, manager="a", rt=DEPLOYMENT)
-    other = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-             "spec": {"template": {"spec": {"containers": [{"name": "web", "env": [{"name": "X", "value": "1"}]}]}}}}  # fmt: skip
-    live = apply(live, other, manager="b", rt=DEPLOYMENT, now=T1)
-    web = live["spec"]["template"]["spec"]["containers"][0]
-    assert web["image"] == "nginx:1" and web["env"] == [{"name": "X", "value": "1"}]
-    result = apply(live, deployment(), manager="a", rt=DEPLOYMENT, now=T2)
-    assert [c["name"] for c in result["spec"]["template"]["spec"]["containers"]] == ["web"]
-    assert result["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "X", "value": "1"}]
-
-
-def test_atomic_lists_are_replaced_and_sets_merge() -> None:
-    live = apply(None, deployment(args=["--a", "--b"]), manager="a", rt=DEPLOYMENT)
-    result = apply(live, deployment(args=["--c"]), manager="a", rt=DEPLOYMENT, now=T1)
-    assert result["spec"]["template"]["spec"]["containers"][0]["args"] == ["--c"]
-    fin = cm(a="1")
-    fin["metadata"]["finalizers"] = ["x/one"]
-    live = apply(None, fin, manager="a")
-    other = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "finalizers": ["x/two"]}}
-    both = apply(live, other, manager="b")
-    assert both["metadata"]["finalizers"] == ["x/one", "x/two"]
-    assert entry(both, "b")["fieldsV1"] == {"f:metadata": {"f:finalizers": {'v:"x/two"': {}}}}
-
-
 def test_update_manager_owning_a_field_conflicts_with_using_version() -> None:
     live = apply(None, deployment(), manager="kubectl", rt=DEPLOYMENT)
     edited = copy.deepcopy(live)
@@ -216,20 +188,6 @@ def test_applied_managed_fields_and_wrong_version_are_400() -> None:
     assert caught.value.message == (
         "Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, expected: apps/v1"
     )
-
-
-def test_list_item_without_key_is_rejected() -> None:
-    with pytest.raises(ApiError) as caught:
-        apply(
-            None,
-            deployment(replicas=1) | {"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}},
-            rt=DEPLOYMENT,
-        )
-    assert caught.value.code == 500
-    assert caught.value.message.startswith(
-        "failed to create typed patch object (default/web; apps/v1, Kind=Deployment): "
-    )
-    assert 'omits key field "name"' in caught.value.message
 
 
 def test_status_is_ignored_on_the_main_resource_and_owned_on_the_status_subresource() -> None:
@@ -267,64 +225,3 @@ def test_entries_sorted_apply_first_then_by_time() -> None:
         ("b", "Apply"),
         ("early", "Update"),
     ]
-
-
-def test_kubectl_keeps_an_existing_last_applied_annotation_current() -> None:
-    annotated = cm(a="1")
-    annotated["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": "{}"}
-    record_update(
-        None, annotated, manager="kubectl-client-side-apply", operation="Update", rt=CONFIGMAP, now=T0
-    )
-    result = apply(annotated, cm(a="2"), manager="kubectl", force=True, now=T1)
-    text = result["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
-    assert text.endswith("\n") and json.loads(text) == cm(a="2")
-    other = apply(annotated, cm(a="2"), manager="other", force=True)
-    assert other["metadata"]["annotations"] == annotated["metadata"]["annotations"]
-
-
-def test_applying_to_an_untracked_object_gives_its_fields_to_before_first_apply() -> None:
-    untracked = cm(a="1", b="2")
-    with pytest.raises(ApiError) as caught:
-        apply(untracked, cm(a="9"), manager="bosun", now=T1)
-    assert (
-        caught.value.message
-        == 'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a'
-    )
-    shared = apply(untracked, cm(a="1"), manager="bosun", now=T1)
-    assert [(e["manager"], e["operation"]) for e in entries(shared)] == [
-        ("bosun", "Apply"),
-        ("before-first-apply", "Update"),
-    ]
-
-
-def test_kubectl_upgrading_from_client_side_apply_takes_its_last_applied_fields() -> None:
-    live = cm(a="1", b="2")
-    live["metadata"]["annotations"] = {
-        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(cm(a="1"))
-    }
-    record_update(None, live, manager="kubectl-client-side-apply", operation="Update", rt=CONFIGMAP, now=T0)
-    upgraded = apply(live, cm(a="3"), manager="kubectl", now=T1)
-    assert upgraded["data"] == {"a": "3", "b": "2"}
-    assert entry(upgraded, "kubectl")["fieldsV1"] == {"f:data": {"f:a": {}}}
-    with pytest.raises(ApiError) as caught:
-        apply(live, cm(b="3"), manager="kubectl", now=T1)  # b is not in the last-applied configuration
-    assert caught.value.message.endswith('conflict with "kubectl-client-side-apply" using v1: .data.b')
-    with pytest.raises(ApiError):
-        apply(live, cm(a="3"), manager="not-kubectl", now=T1)
-
-
-def test_defaulted_key_fields_match_live_items() -> None:
-    live = apply(None, deployment(ports=[{"containerPort": 80}]), manager="a", rt=DEPLOYMENT)
-    live["spec"]["template"]["spec"]["containers"][0]["ports"][0]["protocol"] = "TCP"  # defaulting
-    result = apply(
-        live, deployment(ports=[{"containerPort": 80, "name": "http"}]), manager="a", rt=DEPLOYMENT, now=T1
-    )
-    assert result["spec"]["template"]["spec"]["containers"][0]["ports"] == [
-        {"containerPort": 80, "protocol": "TCP", "name": "http"}
-    ]
-    container = entry(result, "a")["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"][
-        'k:{"name":"web"}'
-    ]
-    assert container["f:ports"] == {
-        'k:{"containerPort":80,"protocol":"TCP"}': {".": {}, "f:containerPort": {}, "f:name": {}}
-    }
