@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 import yaml
 from controlplane.kube import kubectl
 
@@ -135,9 +136,12 @@ def test_launchers_refuse_bad_options(stack: CliStack, tmp_path: Path) -> None:
 def test_beat_refreshes_apps_when_due(stack: CliStack, tmp_path: Path) -> None:
     create(stack, tmp_path, "ticked", **{"bosun.dev/refresh-interval": "1s"})
 
+    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+
     def refreshes() -> int:
-        events = stack.bosun("app", "events", "ticked", "--count", "200", "-o", "json").stdout
-        return sum(1 for e in yaml.safe_load(events) if e["kind"] == "refreshed")
+        """Refreshes the probe reconciler ran (events do not count them: an unchanged refresh
+        records none)."""
+        return int(client.get(f"{stack.prefix}:probe:calls:refresh:ticked") or 0)
 
     poll(refreshes, lambda n: n >= 1, what="the refresh queued by create")
     before = refreshes()
