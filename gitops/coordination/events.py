@@ -98,6 +98,15 @@ class EventLog:
             return None
         return self.record(app, REFRESHED, message, by=by)
 
+    def record_unless_latest(self, app: str, kind: str, message: str, by: str = "bosun") -> str | None:
+        """Record the event unless the app's newest one has the same kind and message (a condition
+        that holds refresh after refresh, such as an automated sync blocked by a closed window, is
+        one line, not one per refresh); returns the event id, or None when it was a repeat."""
+        latest = self.recent(app, count=1)
+        if latest and latest[0].kind == kind and latest[0].message == message[:MAX_MESSAGE_CHARS]:
+            return None
+        return self.record(app, kind, message, by=by)
+
     def recent(self, app: str, count: int = 50) -> list[AppEvent]:
         """The newest `count` events, newest first."""
         key = self.keys.app_events(app)

@@ -199,3 +199,14 @@ def test_task_events_are_off_unless_asked_for(settings: Settings) -> None:
     if "task_events" in Settings.model_fields:
         config = celery_config(settings.model_copy(update={"task_events": True}))
         assert config["worker_send_task_events"] is True and config["task_send_sent_event"] is True
+
+
+def test_a_repeated_condition_is_one_line(rclient: redis.Redis, keys: Keys) -> None:
+    events = EventLog(rclient, keys)
+    assert events.record_unless_latest("app", "auto-sync-blocked", "window closed") is not None
+    assert events.record_unless_latest("app", "auto-sync-blocked", "window closed") is None
+    assert events.record_unless_latest("app", "auto-sync-blocked", "project denies") is not None
+    events.record("app", "sync-step", "synced")
+    assert events.record_unless_latest("app", "auto-sync-blocked", "project denies") is not None
+    assert [e.message for e in events.recent("app")] == ["project denies", "synced", "project denies",
+                                                         "window closed"]  # fmt: skip
