@@ -31,6 +31,7 @@ class Outcome:
     message: str
     delay: float = 0.0
     retryable: bool = True  # False for refusals a retry cannot change (allowEmpty, shared resource, bad spec)
+    immediate: bool = False  # Running, and the next pass needs no wait (a wave without health applied)
 
 
 @dataclass

@@ -6,7 +6,8 @@ resources and allowEmpty, dry-run everything (any error fails the operation); (2
 from their health; (3) return Running while hooks, the last wave's health or pruned objects are in
 flight; (4) on failure run SyncFail hooks, then fail (or schedule a retry); (5) Succeeded when nothing
 is pending; (6) otherwise apply the lowest pending (phase, wave) and return. `StepResult.next_step_delay`
-says when the caller should run the next step (None once the operation is complete).
+says when the caller should run the next step (None once the operation is complete). A pass that
+needs no wait is followed by the next one within the same step.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from gitops.tracking import ResourceKey
 
 log = logging.getLogger(__name__)
 HealthAssessor = Callable[[dict[str, Any]], Any]
+MAX_PASSES_PER_STEP = 16
 
 
 @dataclass
@@ -92,8 +94,10 @@ class SyncEngine:
         assess: HealthAssessor | None = None,
         poll_interval: float = 1.0,
         clock: Callable[[], datetime] = now_utc,
+        passes_per_step: int = MAX_PASSES_PER_STEP,
     ) -> None:
         self.cluster = cluster
+        self.passes_per_step = max(1, passes_per_step)
         self.store = store
         self.settings = settings or get_settings()
         self.assess = assess or _default_assess
@@ -172,7 +176,7 @@ class SyncEngine:
             tracking_annotation=self.settings.tracking_annotation,
         )
         try:
-            outcome = run_pass(context)
+            outcome = self._passes(context)
             book.pop("transientAttempts", None)
         except ClusterError as err:
             if not is_transient(err):
@@ -194,6 +198,17 @@ class SyncEngine:
                 ERROR, f"internal error during sync: {type(err).__name__}: {err}", retryable=False
             )
         return self._conclude(spec, state, outcome, now)
+
+    def _passes(self, context: PassContext) -> Outcome:
+        """Passes until one must wait: a pass that needs no wait (a dry run done, a wave of kinds
+        without a health rule applied) is followed at once by the next in this step, instead of by a
+        step task queued with no delay (at most `passes_per_step`, so a step stays short)."""
+        outcome = run_pass(context)
+        for _ in range(self.passes_per_step - 1):
+            if outcome.phase != RUNNING or not outcome.immediate:
+                break
+            outcome = run_pass(context)
+        return outcome
 
     def timed_out(self, state: OperationState, now: datetime) -> bool:
         """True once the operation has run longer than `sync_timeout_seconds`, counted from its start

@@ -60,7 +60,10 @@ def run_pass(ctx: PassContext) -> Outcome:
     if any_failed(ctx):
         return _failure(ctx, plan)
     return Outcome(
-        RUNNING, f"applied {group[0].phase} wave {group[0].wave}", ctx.poll_interval if waits else 0.0
+        RUNNING,
+        f"applied {group[0].phase} wave {group[0].wave}",
+        ctx.poll_interval if waits else 0.0,
+        immediate=not waits,
     )
 
 

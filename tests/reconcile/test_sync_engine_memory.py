@@ -42,13 +42,15 @@ def memory() -> MemoryClusterPort:
     return MemoryClusterPort()
 
 
-def make_engine(cluster: Any, clock: Clock | None = None, **settings: Any) -> SyncEngine:
+def make_engine(cluster: Any, clock: Clock | None = None, passes: int = 1, **settings: Any) -> SyncEngine:
+    """An engine doing one pass per step (`passes`), so each test sees the state machine pass by pass."""
     return SyncEngine(
         cluster,
         MemoryOperationStore(),
         settings=Settings(**settings),
         poll_interval=0.0,
         clock=clock or Clock(),
+        passes_per_step=passes,
     )
 
 
@@ -347,7 +349,14 @@ def test_selective_sync_applies_and_prunes_only_the_selection(memory: MemoryClus
 
 
 def test_next_step_delay_is_zero_when_nothing_needs_waiting_for(memory: MemoryClusterPort) -> None:
-    engine = SyncEngine(memory, MemoryOperationStore(), settings=Settings(), poll_interval=1.5, clock=Clock())
+    engine = SyncEngine(
+        memory,
+        MemoryOperationStore(),
+        settings=Settings(),
+        poll_interval=1.5,
+        clock=Clock(),
+        passes_per_step=1,
+    )
     spec = spec_for("demo", "apps")
     engine.start(spec, operation())
     configmaps_only = engine.step(spec, inputs_from(memory, spec, manifests("waves-three-configmaps.yaml")))
@@ -358,3 +367,20 @@ def test_next_step_delay_is_zero_when_nothing_needs_waiting_for(memory: MemoryCl
         other, inputs_from(memory, other, manifests("postsync-after-healthy-deployment.yaml"))
     )
     assert deployment.next_step_delay == 1.5, "a Deployment has health: poll for it"
+
+
+def test_waves_without_health_go_in_one_step_and_a_health_wait_ends_it(memory: MemoryClusterPort) -> None:
+    port = RecordingPort(memory)
+    engine = SyncEngine(port, MemoryOperationStore(), settings=Settings(), poll_interval=1.5, clock=Clock())
+    spec = spec_for("demo", "apps")
+    engine.start(spec, operation())
+    result = engine.step(spec, inputs_from(port, spec, manifests("waves-three-configmaps.yaml")))
+    assert result.phase == "Succeeded", result.message  # three waves, each pass after the one before
+    assert [w[2] for w in port.writes] == ["c-early", "b-middle", "a-late"]
+    other = spec_for("web", "apps")
+    engine.start(other, operation())
+    deployment = engine.step(
+        other, inputs_from(port, other, manifests("postsync-after-healthy-deployment.yaml"))
+    )
+    assert deployment.phase == "Running" and deployment.next_step_delay == 1.5
+    assert not any(w[2].startswith("smoke-test-") for w in port.writes), "PostSync waits for the Deployment"

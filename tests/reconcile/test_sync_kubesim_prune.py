@@ -36,7 +36,7 @@ def namespace(port: KubeClusterPort) -> str:
 
 
 def engine_for(port: KubeClusterPort) -> SyncEngine:
-    return SyncEngine(port, MemoryOperationStore(), settings=Settings(), poll_interval=0.1)
+    return SyncEngine(port, MemoryOperationStore(), settings=Settings(), poll_interval=0.1, passes_per_step=1)
 
 
 def configmaps(port: KubeClusterPort, namespace: str) -> set[str]:
