@@ -240,14 +240,20 @@ class Informer:
                 if exc.status == 410 and failures == 1:
                     log.info("informer: watch of %s expired (410 Gone); listing again", self.what)
                     continue
-                log.warning("informer: %s answered HTTP %s; listing again", self.what, exc.status)
+                self._log_failure(failures, f"{self.what} answered HTTP {exc.status}")
                 state.stopped.wait(self._delay(failures))
             except Exception as exc:  # unreachable server, read timeout, cut connection
                 self._unsync(state)
                 version, failures = None, failures + 1
                 self.stats["relists"] += 1
-                log.warning("informer: watch of %s broken (%s); listing again", self.what, type(exc).__name__)
+                self._log_failure(failures, f"watch of {self.what} broken ({type(exc).__name__})")
                 state.stopped.wait(self._delay(failures))
+
+    @staticmethod
+    def _log_failure(failures: int, what: str) -> None:
+        """Warn on the first failure and every 10th in a row (readers LIST directly meanwhile)."""
+        level = logging.WARNING if failures % 10 == 1 else logging.DEBUG
+        log.log(level, "informer: %s; listing again (%d failures in a row)", what, failures)
 
     def _delay(self, failures: int) -> float:
         low, high = self.backoff
