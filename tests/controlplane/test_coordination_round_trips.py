@@ -7,6 +7,7 @@ redeliveries counted from the broker's flag, and task events off unless asked fo
 from __future__ import annotations
 
 import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -210,3 +211,22 @@ def test_a_repeated_condition_is_one_line(rclient: redis.Redis, keys: Keys) -> N
     assert events.record_unless_latest("app", "auto-sync-blocked", "project denies") is not None
     assert [e.message for e in events.recent("app")] == ["project denies", "synced", "project denies",
                                                          "window closed"]  # fmt: skip
+
+
+def test_the_broker_flags_a_restored_message_as_redelivered(settings: Settings) -> None:
+    """What `workers.tasks.dropped` relies on: kombu's redis transport marks a message it restores
+    after the visibility timeout (the path of a task whose worker died) as redelivered."""
+    from kombu import Connection
+
+    options = {"visibility_timeout": 1, "global_keyprefix": f"{settings.redis_prefix}:celery:"}
+    with Connection(settings.redis_url.get_secret_value(), transport_options=options) as conn:
+        queue = conn.SimpleQueue(f"{settings.redis_prefix}-redelivery")
+        queue.put({"task": "bosun.refresh"})
+        first = queue.get(timeout=5)
+        assert not first.delivery_info.get("redelivered")  # held, never acknowledged: the worker "died"
+        time.sleep(1.2)
+        queue.channel.qos.restore_visible(num=10, interval=1)
+        again = queue.get(timeout=5)
+        assert again.payload == {"task": "bosun.refresh"} and again.delivery_info.get("redelivered") is True
+        again.ack()
+        queue.close()
