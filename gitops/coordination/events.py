@@ -1,8 +1,9 @@
 """Per-app event log: what happened, when, and who caused it, newest first, capped per app.
 
-Stored as a Redis list per app (`LPUSH` + `LTRIM` in one round trip; entries are compact JSON arrays):
-a list costs only its entries, where a stream preallocates about 4 KB per key. Messages are cut to
-`MAX_MESSAGE_CHARS`, so an app's log is bounded in bytes, not only in entries. A key still holding
+Stored as a Redis list per app (one `LPUSH` per event; entries are compact JSON arrays): a list
+costs only its entries, where a stream preallocates about 4 KB per key. It is trimmed back to
+`max_len` entries once it holds a tenth more (one `LTRIM` every max_len/10 events, not one per
+event), and messages are cut to `MAX_MESSAGE_CHARS`, so an app's log is bounded in bytes. A key still holding
 the stream older versions wrote is read as such and converted at the next write.
 
 Refreshes are recorded by `record_refresh` only when they change what a user sees (sync or health
@@ -67,6 +68,7 @@ class EventLog:
         self.client = client
         self.keys = keys
         self.max_len = max(1, int(max_len))
+        self.slack = self.max_len // 10  # trimmed back to max_len once this many more accumulated
 
     def record(self, app: str, kind: str, message: str, by: str = "bosun") -> str:
         """Append an event (e.g. kind "refreshed", "sync-started", "webhook"); returns its id."""
@@ -75,11 +77,12 @@ class EventLog:
         entry = orjson.dumps([event_id, round(now, 3), kind, message[:MAX_MESSAGE_CHARS], by[:200]])
         key = self.keys.app_events(app)
         try:
-            self._push(key, [entry])
+            if int(self.client.lpush(key, entry)) > self.max_len + self.slack:
+                self.client.ltrim(key, 0, self.max_len - 1)
         except redis.ResponseError as err:
             if "WRONGTYPE" not in str(err):
                 raise
-            self._push(key, [*self._legacy_entries(key), entry], replace=True)
+            self._replace(key, [*self._legacy_entries(key), entry])
         return event_id
 
     def record_refresh(
@@ -119,10 +122,10 @@ class EventLog:
             return [_stream_row(entry_id, fields) for entry_id, fields in legacy]
         return [event for event in map(_decode, rows) if event is not None]
 
-    def _push(self, key: str, entries: list[bytes], replace: bool = False) -> None:
-        pipe = self.client.pipeline(transaction=replace)
-        if replace:
-            pipe.delete(key)
+    def _replace(self, key: str, entries: list[bytes]) -> None:
+        """Turn a legacy stream key into the list, oldest entry first in, newest at the head."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(key)
         pipe.lpush(key, *entries)
         pipe.ltrim(key, 0, self.max_len - 1)
         pipe.execute()

@@ -109,14 +109,17 @@ def test_refresh_event_only_when_the_visible_status_changes(rclient: redis.Redis
 
 
 def test_event_log_is_bounded_in_entries_and_bytes(rclient: redis.Redis, keys: Keys) -> None:
-    events = EventLog(rclient, keys, max_len=3)
-    for n in range(10):
-        events.record("app", "sync-step", f"{n} " + "x" * 5000, by="worker w1@host")
-    recent = events.recent("app", count=10)
-    assert [e.message[0] for e in recent] == ["9", "8", "7"]
+    events = EventLog(rclient, keys, max_len=100)
+    before = commands(rclient)
+    for n in range(300):
+        events.record("app", "sync-step", f"{n:03d} " + "x" * 5000, by="worker w1@host")
+    assert commands(rclient) - before - 1 <= 300 + 300 // 11  # one LPUSH each, an LTRIM every 11th
+    assert 100 <= rclient.llen(keys.app_events("app")) <= 110  # trimmed back once a tenth over
+    recent = events.recent("app", count=3)
+    assert [e.message[:3] for e in recent] == ["299", "298", "297"]
     assert all(len(e.message) == MAX_MESSAGE_CHARS for e in recent)
     assert recent[0].at > 0 and recent[0].by == "worker w1@host" and recent[0].id != recent[1].id
-    assert int(rclient.memory_usage(keys.app_events("app")) or 0) < 3 * MAX_MESSAGE_CHARS + 1024
+    assert int(rclient.memory_usage(keys.app_events("app")) or 0) < 110 * (MAX_MESSAGE_CHARS + 100)
 
 
 def test_legacy_event_stream_is_read_then_converted(rclient: redis.Redis, keys: Keys) -> None:
