@@ -52,6 +52,21 @@ class HotStatus:
         value = orjson.loads(doc)
         return value if isinstance(value, dict) else None
 
+    def read_many(self, apps: list[str], batch: int = 1000) -> dict[str, dict[str, Any]]:
+        """Status documents of many apps, one pipelined round trip per `batch` apps (apps without one
+        are left out)."""
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(apps), batch):
+            chunk = apps[start : start + batch]
+            pipe = self.client.pipeline(transaction=False)
+            for app in chunk:
+                pipe.hget(self.keys.app_status(app), "doc")
+            for app, doc in zip(chunk, pipe.execute(), strict=True):
+                value = orjson.loads(doc) if doc is not None else None
+                if isinstance(value, dict):
+                    out[app] = value
+        return out
+
     def fence(self, app: str) -> int:
         """The fence of the last accepted write (0 if none)."""
         return int(self.client.hget(self.keys.app_status(app), "fence") or 0)

@@ -83,14 +83,13 @@ class _ClusterStats(Collector):
         yield info
 
     def _apps(self) -> list[tuple[str, dict[str, Any]]]:
+        """Hot status of every app: SCAN, then the documents in pipelined batches (a round trip per
+        thousand apps, not one per app)."""
         prefix = self.state.keys.app_status("")
-        out = []
-        for key in self.state.redis.scan_iter(match=prefix + "*", count=1000):
-            name = str(key)[len(prefix) :]
-            status = self.state.hot.read(name)
-            if status is not None:
-                out.append((name, status))
-        return sorted(out)
+        names = [
+            str(key)[len(prefix) :] for key in self.state.redis.scan_iter(match=prefix + "*", count=1000)
+        ]
+        return sorted(self.state.hot.read_many(names).items())
 
 
 def _source_counters(values: dict[str, float]) -> Iterator[CounterMetricFamily]:

@@ -233,3 +233,17 @@ def test_the_broker_flags_a_restored_message_as_redelivered(settings: Settings) 
         assert again.payload == {"task": "bosun.refresh"} and again.delivery_info.get("redelivered") is True
         again.ack()
         queue.close()
+
+
+def test_hot_status_of_many_apps_in_batches(rclient: redis.Redis, keys: Keys) -> None:
+    from gitops.coordination import AppLocks, HotStatus
+
+    hot, locks = HotStatus(rclient, keys), AppLocks(rclient, keys)
+    for n in range(5):
+        lease = locks.acquire(f"app-{n}")
+        assert lease is not None
+        hot.write(lease, {"sync": {"status": "Synced"}, "n": n})
+    before = commands(rclient)
+    found = hot.read_many([f"app-{n}" for n in range(6)], batch=2)
+    assert commands(rclient) - before - 1 == 6  # one HGET per app, in 3 round trips
+    assert sorted(found) == [f"app-{n}" for n in range(5)] and found["app-3"]["n"] == 3
