@@ -4,8 +4,9 @@ cluster data only (Applications, AppProjects, cluster Secrets; no call to the de
 `FleetInputs.load(registry, list_secrets)` reads the three lists. `FleetInputsCache` keeps them a few
 seconds per process; with `watched` (a worker's gitops.registry.watched.ManagementCache) AppProjects
 and cluster Secrets come from the process's watch-fed cache instead (current within the watch's
-latency, a direct LIST while it is not synced), and only Applications are listed (when `fresh` and
-the app has dependencies, or older than the TTL).
+latency, a direct LIST while it is not synced), and Applications are listed only when a review
+needs them (the app has dependencies, or it just became ready and its dependents are looked up):
+at most every TTL, or at once when `fresh` and the app has dependencies.
 `review_app(app, status, inputs, now, manual=...) -> FleetReview` returns the status with the fleet's
 verdicts and whether a sync may start now:
 - unknown project or cluster, repo or destination refused by the project: InvalidSpecError, sync
@@ -24,7 +25,7 @@ import copy
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -68,6 +69,28 @@ class FleetInputs:
         )
 
 
+class _LazyApps(Mapping[str, Obj]):
+    """Applications by name, listed on first use (most reviews never look at other apps)."""
+
+    def __init__(self, load: Callable[[], Mapping[str, Obj]]) -> None:
+        self._load = load
+        self._apps: Mapping[str, Obj] | None = None
+
+    def _loaded(self) -> Mapping[str, Obj]:
+        if self._apps is None:
+            self._apps = self._load()
+        return self._apps
+
+    def __getitem__(self, name: str) -> Obj:
+        return self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
 class WatchedInputs(Protocol):
     def projects(self) -> Mapping[str, Obj]: ...
 
@@ -97,8 +120,8 @@ class FleetInputsCache:
         listing every Application before each sync made a fleet's syncs quadratic). With `watched`,
         AppProjects and cluster Secrets are always the watched ones, whatever `fresh` says."""
         if self.watched is not None:
-            return FleetInputs(self.watched.projects(), self._applications(fresh and fresh_apps),
-                               self.watched.catalog())  # fmt: skip
+            apps = _LazyApps(lambda: self._applications(fresh and fresh_apps))
+            return FleetInputs(self.watched.projects(), apps, self.watched.catalog())
         with self._lock:
             now = self.clock()
             held = self._held
@@ -187,7 +210,8 @@ def review_app(
         return FleetReview(result, False, str(err))
     forbidden = forbidden_in_status(project, result, cluster)
     mark_forbidden(result, forbidden)
-    gate = dependency_gate(name, {**inputs.apps, name: dict(app)})  # this app's newest copy
+    apps = {**inputs.apps, name: dict(app)} if dependencies_of(dict(app)) else {name: dict(app)}
+    gate = dependency_gate(name, apps)  # this app's newest copy; other apps only if it has dependencies
     _drop_condition(result, DEPENDENCY_CONDITION)
     if gate.cycle:
         _set_condition(result, previous, INVALID_SPEC, gate.message, at)

@@ -1,6 +1,7 @@
 """Management-cluster reads per task: once a worker process's informers are synced, its refreshes and
 sync steps (the real task bodies, in-process, against kubesim over HTTP, a private redis-server and
-a git repo on loopback) LIST no AppProject and no Secret, and a new deny rule in the AppProject
+a git repo on loopback) LIST no AppProject, no Secret and (for an app without dependencies) no
+Application, and a new deny rule in the AppProject
 still reaches the next refresh. LISTs are counted at the HTTP edge of the kubernetes client."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from workers.sync import run_sync_step
 from .test_engine_flow import configmap
 from .test_sync_resource_gate import app_and_reconciler
 
-WATCHED = ("appprojects", "secrets")
+WATCHED = ("appprojects", "secrets", "applications")
 
 
 class Requests:
@@ -40,7 +41,8 @@ class Requests:
         monkeypatch.setattr(rest.RESTClientObject, "request", request)
 
     def lists(self) -> list[str]:
-        """GETs of a whole AppProject or Secret collection that are not WATCHes."""
+        """GETs of a whole AppProject, Secret or Application collection that are not WATCHes (an app
+        without dependencies needs no other app's status)."""
         return [path for method, path, query in self.seen
                 if method == "GET" and path.rsplit("/", 1)[-1] in WATCHED and "watch=" not in query]  # fmt: skip
 
@@ -54,7 +56,7 @@ def run_operation(ctx: Any, celery: Any) -> str:
     raise AssertionError("the operation did not finish")
 
 
-def test_refreshes_and_sync_steps_list_no_project_and_no_secret(
+def test_refreshes_and_sync_steps_list_no_project_no_secret_and_no_application(
     kubesim_server: Any, settings: Settings, redis_server: Any, git_server: Any, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
