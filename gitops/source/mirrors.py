@@ -6,6 +6,7 @@ Layout under `cache_dir` (one per host; every worker process of the host shares 
     snapshots/<repo_digest>/<sha>.meta  size and last use (mtime) of that snapshot
     locks/<repo_digest>.lock       fcntl lock of a mirror: exclusive to fetch or evict, shared to read
     locks/lease-XX.lock            shared while a snapshot is in use (`leased`), 256 stripes by SHA
+    locks/write-XX.lock            held while a snapshot is written, 256 stripes by SHA
 
 `Mirrors(cache_dir, max_bytes, max_age_seconds, runner=None, metrics=None)`:
 - `.snapshot(repo_url, commit_sha, creds=None) -> Path`: fetches only when the commit is missing
@@ -260,6 +261,12 @@ class Mirrors:
         os.replace(tmp, meta)
 
     def _materialise(self, repo_url: str, sha: str) -> Path:
+        # one process writes a snapshot while the others wait for it (a webhook's prefetch and the
+        # refresh it triggered would otherwise both write the same tree)
+        with flock(self.cache_dir / "locks" / f"write-{sha[:2]}.lock", fcntl.LOCK_EX):
+            return self._materialise_once(repo_url, sha)
+
+    def _materialise_once(self, repo_url: str, sha: str) -> Path:
         final = self.snapshot_path(repo_url, sha)
         if final.is_dir():
             self._touch(final)
