@@ -103,10 +103,14 @@ class ApplicationCache:
         return self._healthy and self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        """LIST now (raises ClusterError when that fails), then watch in a daemon thread; idempotent."""
-        if self._thread is not None:
+        """LIST now (raises ClusterError when that fails), then watch in a daemon thread; idempotent
+        (a watch thread that died is started again, and lists first)."""
+        if self._thread is None:
+            self._relist()
+        elif self._thread.is_alive() or self._stopped.is_set():
             return
-        self._relist()
+        else:
+            self._healthy = False
         self._thread = threading.Thread(target=self._run, name="bosun-app-cache", daemon=True)
         self._thread.start()
 
