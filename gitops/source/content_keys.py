@@ -14,12 +14,19 @@ under an input, an input outside the repository, a glob in manifest-generate-pat
 recorded as `commit` (the last render of these inputs could not be content-keyed). Build
 variables the spec references (`$ARGOCD_APP_REVISION`...) and `$ref` commits are in the recipe,
 so such sources are keyed per commit anyway.
+
+`PointerMemo` keeps the pointers this process has read or written (pointer -> outside paths), so a
+warm lookup costs one GET, as a commit-keyed one did. Any authentic (pointer, paths) pair stays
+valid forever: a content entry for those paths and ids can only come from a render that read exactly
+them, with those ids, so it is right for every commit where they have those ids.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -56,6 +63,29 @@ def watched_paths(app_path: str, generate_paths: Iterable[str]) -> list[str] | N
     return sorted(set(out))
 
 
+class PointerMemo:
+    """pointer digest -> outside paths, the last `size` of this process (see the module docstring)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def get(self, pointer: str) -> frozenset[str] | None:
+        with self._guard:
+            found = self._entries.get(pointer)
+            if found is not None:
+                self._entries.move_to_end(pointer)
+            return found
+
+    def put(self, pointer: str, outside: frozenset[str]) -> None:
+        with self._guard:
+            self._entries[pointer] = outside
+            self._entries.move_to_end(pointer)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 class ContentKeys:
     """The content keys of one source at one commit (see the module docstring)."""
 
@@ -69,8 +99,10 @@ class ContentKeys:
         params_hash: str,
         tools: dict[str, str],
         watched: list[str],
+        memo: PointerMemo | None = None,
     ) -> None:
         self.manifests = manifests
+        self.memo = memo or PointerMemo(0)
         self.index = index
         self.path = clean(path)
         trees = {p: index.hash_of(p) or "" for p in [self.path, *watched]}
@@ -90,6 +122,7 @@ class ContentKeys:
         params_hash: str,
         tools: dict[str, str],
         generate_paths: Iterable[str],
+        memo: PointerMemo | None = None,
     ) -> ContentKeys | None:
         """Keys for the source, or None when its app path cannot be content-keyed."""
         watched = watched_paths(path, generate_paths)
@@ -99,7 +132,7 @@ class ContentKeys:
         if any(index.has_symlink_under(p) for p in [app_path, *watched]):
             return None
         return cls(manifests, index, repo=repo, path=path, params_hash=params_hash, tools=tools,
-                   watched=watched)  # fmt: skip
+                   watched=watched, memo=memo)  # fmt: skip
 
     def outside(self, inputs: Iterable[str]) -> frozenset[str]:
         """The recorded inputs that are not under the app path."""
@@ -116,10 +149,14 @@ class ContentKeys:
 
     def lookup(self) -> str | None:
         """The content key of this commit's render, when a pointer for these inputs is cached."""
-        pointer = self.manifests.get_inputs(self.pointer)
-        if pointer is None or pointer.error is not None or pointer.source_type != POINTER:
-            return None
-        return self.content_digest(pointer.inputs)
+        outside = self.memo.get(self.pointer)
+        if outside is None:
+            pointer = self.manifests.get_inputs(self.pointer)
+            if pointer is None or pointer.error is not None or pointer.source_type != POINTER:
+                return None
+            outside = pointer.inputs
+            self.memo.put(self.pointer, outside)
+        return self.content_digest(outside)
 
     def store(self, entry: CachedManifests) -> bool:
         """Store a successful render under its content key; False (a `commit` pointer written) when
@@ -131,4 +168,5 @@ class ContentKeys:
             return False
         self.manifests.put_inputs(self.pointer, CachedManifests([], POINTER, outside))
         self.manifests.put(digest, entry)
+        self.memo.put(self.pointer, outside)
         return True

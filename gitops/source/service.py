@@ -29,7 +29,7 @@ from gitops.cache import ByteCache
 from gitops.errors import GitError, RenderError, UnsafeSourceError
 from gitops.keys import Keys
 from gitops.settings import Settings
-from gitops.source.content_keys import ContentKeys
+from gitops.source.content_keys import ContentKeys, PointerMemo
 from gitops.source.credentials import RepoCredentials
 from gitops.source.git_metrics import GitMetrics
 from gitops.source.manifest_cache import (
@@ -107,6 +107,7 @@ class SourceService:
         )
         self._tools: dict[str, str] | None = None
         self._checked_roots: set[str] = set()
+        self._pointers = PointerMemo()
         self._locks = [threading.Lock() for _ in range(64)]  # striped: bounded, whatever the digests
 
     @property
@@ -211,7 +212,8 @@ class SourceService:
         except GitError:
             return None
         return ContentKeys.build(self.manifests, index, repo=repo, path=path, params_hash=params,
-                                 tools=self.tools, generate_paths=app.manifest_generate_paths)  # fmt: skip
+                                 tools=self.tools, generate_paths=app.manifest_generate_paths,
+                                 memo=self._pointers)  # fmt: skip
 
     def _lookup(self, keys: ContentKeys | None, digest: str, tally: _Tally) -> CachedManifests | None:
         """The cached entry by content, else by commit (commit-keyed renders and failures)."""

@@ -202,8 +202,33 @@ def test_a_forged_pointer_cannot_hide_an_input(git_server: GitServer, tmp_path: 
     ManifestCache(cache, b"guessed-key").put_inputs(pointers[0], CachedManifests([], "inputs", frozenset()))
     service_file = (repo.work / "base/service.yaml").read_text()
     repo.commit({"base/service.yaml": service_file.replace("port: 80", "port: 81")})
-    stack.resolver.refresh(url, ["HEAD"])
-    state = stack.service.desired_state(app)
+    other = make_stack(tmp_path, cache=cache, name="other", revision_cache_seconds=0)  # reads the pointer
+    state = other.service.desired_state(app)
     assert state.renders_performed == 1
     assert next(o for o in state.objects if o["kind"] == "Service")["spec"]["ports"] == [{"port": 81}]
-    assert stack.metrics.value("manifest_cache_total", result="rejected") >= 1
+    assert other.metrics.value("manifest_cache_total", result="rejected") >= 1
+
+
+class CountingCache(RecordingCache):
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: list[str] = []
+
+    def get(self, key: str) -> bytes | None:
+        self.read.append(key)
+        return super().get(key)
+
+
+def test_a_warm_lookup_costs_one_get(git_server: GitServer, tmp_path: Path) -> None:
+    repo, url = serve(git_server)
+    repo.commit({"apps/a/cm.yaml": cm("a", "1")})
+    cache = CountingCache()
+    stack = make_stack(tmp_path, cache=cache)
+    app = application("a", {"repoURL": url, "path": "apps/a"})
+    stack.service.desired_state(app)
+    cache.read.clear()
+    assert stack.service.desired_state(app).cache_hits == 1
+    manifest_reads = [
+        k for k in cache.read if k.startswith((Keys().manifests(""), Keys().manifest_inputs("")))
+    ]
+    assert manifest_reads == [k for k in cache.written if k.startswith(Keys().manifests(""))]
