@@ -106,6 +106,27 @@ def test_jsonnet_library_outside_the_path(git_server: GitServer, tmp_path: Path)
     assert stack.service.desired_state(app).renders_performed == 1
 
 
+def test_files_that_would_change_the_render_once_added(git_server: GitServer, tmp_path: Path) -> None:
+    repo, url = serve(git_server)
+    add_fixture(repo, "helm-chart-valid")
+    add_fixture(repo, "jsonnet-valid", prefix="js")
+    stack = make_stack(tmp_path, revision_cache_seconds=0)
+    helm = {"valueFiles": ["../overrides/web.yaml"], "ignoreMissingValueFiles": True}
+    chart = application("web", {"repoURL": url, "path": "chart", "helm": helm})
+    jsonnet = {"extVars": [{"name": "env", "value": "prod"}, {"name": "app", "value": "x"},
+                           {"name": "port", "value": "1", "code": True}], "libs": ["js/first", "js/vendor"]}  # fmt: skip
+    program = application("js", {"repoURL": url, "path": "js/app", "directory": {"jsonnet": jsonnet}})
+    assert data_of(stack.service.desired_state(chart).objects, "web-config")["message"] != "overridden"
+    assert stack.service.desired_state(program).renders_performed == 1
+    repo.commit({"overrides/web.yaml": "message: overridden\n"})  # a missing value file appears
+    state = stack.service.desired_state(chart)
+    assert state.renders_performed == 1 and data_of(state.objects, "web-config")["message"] == "overridden"
+    library = (repo.work / "js/vendor/k.libsonnet").read_text()
+    # a library earlier in the search path now has k.libsonnet: it shadows vendor's
+    repo.commit({"js/first/k.libsonnet": library})
+    assert stack.service.desired_state(program).renders_performed == 1
+
+
 def test_manifest_generate_paths_are_part_of_the_key(git_server: GitServer, tmp_path: Path) -> None:
     repo, url = serve(git_server)
     add_fixture(repo, "directory-recurse-valid")

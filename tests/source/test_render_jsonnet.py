@@ -36,7 +36,8 @@ def test_ext_vars_tlas_and_libs(tmp_path: Path) -> None:
     assert objects["Deployment/web"]["spec"]["replicas"] == 3
     assert objects["Deployment/web"]["metadata"]["labels"] == {"team": "argocd-team"}
     assert "ConfigMap/plain" in objects  # YAML beside jsonnet still read
-    assert output.inputs == {"app/helper.libsonnet", "vendor/k.libsonnet"}
+    # read, and probed before: a k.libsonnet added beside main.jsonnet would shadow vendor's
+    assert output.inputs == {"app/helper.libsonnet", "app/k.libsonnet", "vendor/k.libsonnet"}
 
 
 def test_missing_library_path_fails_with_the_file(tmp_path: Path) -> None:

@@ -97,8 +97,9 @@ def helm_argv(job: RenderJob, scratch: Path) -> tuple[list[str], set[str]]:
         path = _value_file(job, index, envsubst(name, env))
         if path is not None:
             argv += ["--values", str(path)]
-            if not name.startswith("$"):
-                inputs.add(job.display(path))
+        if not name.startswith("$"):  # a missing file too (ignoreMissingValueFiles): adding it matters
+            where = os.path.join(job.source.path or ".", envsubst(name, env))
+            inputs.add(job.display(path or confine(job.repo_root, where, app=job.app, what="valueFiles")))
     inline: Any = helm.values_object if helm.values_object is not None else helm.values
     if inline:
         values_path = scratch / "inline-values.yaml"

@@ -3,7 +3,8 @@
 Reads a JSON request on stdin (root, files, ext/tla vars and codes, library paths), evaluates each
 file with the `jsonnet` package, and writes {"outputs": {file: json text}, "imports": [...]} or
 {"error", "file"}. Its import callback resolves an import beside the importing file, then in each
-library path, and refuses anything outside the repository root. Imports nothing of Bosun but this
+library path, and refuses anything outside the repository root; "imports" lists the files read and
+the candidates probed before them inside the repository (a file added there would shadow). Imports nothing of Bosun but this
 module, so it starts fast.
 """
 
@@ -31,6 +32,8 @@ def evaluate(request: dict[str, Any]) -> dict[str, Any]:
         for directory in [base, *request["libs"]]:
             candidate = os.path.normpath(os.path.join(directory, rel))
             if not os.path.isfile(candidate):
+                if inside(candidate):  # probed: a file added here would shadow what is found later
+                    imports.add(os.path.relpath(os.path.realpath(candidate), root))
                 continue
             if not inside(candidate):
                 raise RuntimeError(f"import {rel!r} resolves outside the repository")
