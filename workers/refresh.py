@@ -19,7 +19,7 @@ from celery import Celery
 
 from gitops.coordination.lock import Lease, LeaseKeeper
 from gitops.errors import LockLostError
-from gitops.projects.review import review_refresh
+from gitops.projects.review import FleetReview, review_refresh
 from gitops.registry import durable_fence
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh
@@ -62,14 +62,14 @@ def automated_operation(outcome: RefreshOutcome) -> dict[str, Any]:
 
 
 def first_step_here(
-    ctx: WorkerContext, lease: Lease, keeper: LeaseKeeper, resource: Mapping[str, Any]
+    ctx: WorkerContext, lease: Lease, keeper: LeaseKeeper, resource: Mapping[str, Any], by: str
 ) -> StepOutcome | None:
     """The automated sync's first step, run by the refresh that started it while it holds the lease
     (saving a task, a lock and two reads per sync); None when it failed (the chain's next step,
     queued by the caller, runs it again)."""
     mark_alive(ctx, str(resource["metadata"]["name"]))
     try:
-        return step_under_lease(ctx, lease, keeper, resource)
+        return step_under_lease(ctx, lease, keeper, resource, by)
     except LockLostError:
         raise
     except Exception:
@@ -78,6 +78,29 @@ def first_step_here(
         )
         ctx.stats.incr("sync_step_error")
         return None
+
+
+def record_refresh_events(
+    ctx: WorkerContext,
+    resource: Mapping[str, Any],
+    review: FleetReview,
+    outcome: RefreshOutcome,
+    *,
+    hard: bool,
+    started: bool,
+    by: str,
+) -> None:
+    """The refresh's events, before the first step runs: "refreshed" when the status changed (or
+    hard), "auto-sync" when it started one, "auto-sync-blocked" once per blocking reason."""
+    app_name = str(resource["metadata"]["name"])
+    message = outcome.summary or ("hard refresh" if hard else "refresh")
+    ctx.events.record_refresh(app_name, resource.get("status"), review.status, message, by=by, hard=hard)
+    if outcome.start_sync and not has_operation(resource) and not review.sync_allowed:
+        ctx.events.record_unless_latest(
+            app_name, "auto-sync-blocked", review.reason, by=by
+        )  # window, project
+    elif started:
+        ctx.events.record(app_name, "auto-sync", "automated sync started", by=by)
 
 
 def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bosun") -> str:
@@ -120,8 +143,9 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
                 current=resource, keep=SYNC_OWNED, start=start,
             )  # fmt: skip
             started = start is not None and written is not None and bool(written.get("operation"))
+            record_refresh_events(ctx, resource, review, outcome, hard=hard, started=started, by=by)
             if started and written is not None:
-                first_step = first_step_here(ctx, lease, keeper, written)
+                first_step = first_step_here(ctx, lease, keeper, written, by)
     except LockLostError as exc:
         log.info("%s", exc)
         ctx.events.record(app_name, "refresh-fenced", exc.message, by=by)
@@ -130,17 +154,10 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
         return "fenced"
     if REFRESH_ANNOTATION in annotations:
         ctx.registry.patch(app_name, {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}})
-    ctx.events.record(
-        app_name, "refreshed", outcome.summary or ("hard refresh" if hard else "refresh"), by=by
-    )
-    if outcome.start_sync and not has_operation(resource) and not review.sync_allowed:
-        ctx.events.record(app_name, "auto-sync-blocked", review.reason, by=by)  # project, window, dependency
-    elif started:
-        ctx.events.record(app_name, "auto-sync", "automated sync started", by=by)
-        if first_step is None:
-            continue_chain(ctx, celery, app_name, ctx.settings.sync_step_countdown_seconds)
-        else:
-            after_step(ctx, celery, app_name, first_step, by)
+    if started and first_step is None:
+        continue_chain(ctx, celery, app_name, ctx.settings.sync_step_countdown_seconds)
+    elif started and first_step is not None:
+        after_step(ctx, celery, app_name, first_step)
     elif outcome.refresh_in is not None:
         request_refresh(celery, ctx.refreshes, app_name, countdown=outcome.refresh_in)
     for dependent in review.wake:  # apps waiting on this one (bosun.dev/depends-on) go next

@@ -96,19 +96,19 @@ def _run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str) -
             resource = ctx.registry.application(app_name)  # re-read under the lock: newest status
             if resource is None or not has_operation(resource):
                 return "idle" if resource is not None else "gone"
-            outcome = step_under_lease(ctx, lease, keeper, resource)
+            outcome = step_under_lease(ctx, lease, keeper, resource, by)
     except LockLostError as exc:
         log.info("%s", exc)
         ctx.events.record(app_name, "sync-fenced", exc.message, by=by)
         return "fenced"
-    return after_step(ctx, celery, app_name, outcome, by)
+    return after_step(ctx, celery, app_name, outcome)
 
 
 def step_under_lease(
-    ctx: WorkerContext, lease: Lease, keeper: LeaseKeeper, resource: Mapping[str, Any]
+    ctx: WorkerContext, lease: Lease, keeper: LeaseKeeper, resource: Mapping[str, Any], by: str
 ) -> StepOutcome:
-    """One pass of the operation of `resource` (read under `lease`), written hot and durable; a
-    finished operation leaves `.operation` in the same write."""
+    """One step of the operation of `resource` (read under `lease`), written hot and durable (a
+    finished operation leaves `.operation` in the same write), then its event."""
     app_name = str(resource["metadata"]["name"])
     refusal = first_step_refusal(ctx.fleet, resource)  # project, windows, dependencies
     if refusal is not None:
@@ -119,13 +119,13 @@ def step_under_lease(
     ctx.hot.write(lease, outcome.status)
     finished = resource.get("operation") if outcome.done else None
     ctx.registry.write_status(app_name, outcome.status, lease.fence, current=resource, finished=finished)
+    if outcome.summary:
+        ctx.events.record(app_name, "sync-step", outcome.summary, by=by)
     return outcome
 
 
-def after_step(ctx: WorkerContext, celery: Celery, app_name: str, outcome: StepOutcome, by: str) -> str:
-    """Record the step, then queue what follows: the next step, or the refresh after the end."""
-    if outcome.summary:
-        ctx.events.record(app_name, "sync-step", outcome.summary, by=by)
+def after_step(ctx: WorkerContext, celery: Celery, app_name: str, outcome: StepOutcome) -> str:
+    """Queue what follows a step: the next step, or the refresh after the end."""
     if outcome.done:
         phase = ((outcome.status.get("operationState") or {}).get("phase")) or "Unknown"
         ctx.stats.incr(f"sync_phase:{phase}")

@@ -154,5 +154,7 @@ def test_beat_refresh_picks_up_a_commit_and_self_heal_reverts_drift(
     wait_until(lambda: live_version(api) == "v2", timeout=90, what="self-heal reverting the manual change")
     from gitops.coordination import EventLog
 
-    kinds = [e.kind for e in EventLog(rclient, stack.keys).recent("web", count=200)]
-    assert kinds.count("auto-sync") >= 3  # v1, v2, and the self-heal
+    def kinds() -> list[str]:
+        return [e.kind for e in EventLog(rclient, stack.keys).recent("web", count=200)]
+
+    wait_until(lambda: kinds().count("auto-sync") >= 3, what="three auto-syncs: v1, v2, the self-heal")

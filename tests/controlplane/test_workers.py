@@ -197,8 +197,12 @@ def test_sync_steps_chain_until_done_then_refresh(
     assert stack.probe(rclient, "calls", "step", "stepper") == 3
     app = stack.registry.application("stepper")
     assert app is not None and not app.get("operation")
-    kinds = [e.kind for e in EventLog(rclient, stack.keys).recent("stepper")]
-    assert "auto-sync" in kinds and kinds.count("sync-step") == 3
+
+    def kinds() -> list[str]:
+        return [e.kind for e in EventLog(rclient, stack.keys).recent("stepper")]
+
+    wait_until(lambda: kinds().count("sync-step") == 3, what="three sync-step events")
+    assert "auto-sync" in kinds() and kinds().index("auto-sync") > kinds().index("sync-step")
     wait_until(
         lambda: stack.probe(rclient, "calls", "refresh", "stepper") >= 2, what="refresh after the sync"
     )
