@@ -98,6 +98,11 @@ class Keys:
         """Set while a sync step of the app is queued, so an operation runs as one chain of steps."""
         return self._k("pending", "sync", app)
 
+    def sync_unstarted_since(self, app: str) -> str:
+        """Unix time of the first failed step of an operation that never started (no startedAt yet), so
+        the sync timeout also ends an operation whose first step keeps failing (workers/sync_expiry.py)."""
+        return self._k("unstarted", "sync", app)
+
     def sync_alive(self, app: str) -> str:
         """Set (with a TTL) while the app's chain of sync steps is alive; when it lapses with an
         operation Running, the beat tick re-enqueues a step (workers/tick.py)."""
