@@ -21,7 +21,13 @@ from gitops.registry import durable_fence
 from workers.context import WorkerContext
 from workers.enqueue import request_refresh, request_sync_step
 from workers.ports import StepOutcome
-from workers.sync_expiry import expired_status, operation_expired
+from workers.sync_expiry import (
+    expired_status,
+    first_failure_time,
+    forget_first_failure,
+    never_started,
+    operation_expired,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +61,23 @@ def continue_chain(ctx: WorkerContext, celery: Celery, app_name: str, countdown:
 
 def step_or_expire(ctx: WorkerContext, resource: Mapping[str, Any]) -> StepOutcome:
     """The reconciler's step; if it raises once the operation is past its timeout, the operation
-    ends Failed instead (so a step that can never run does not loop forever)."""
+    ends Failed instead (so a step that can never run does not loop forever, even a first step that
+    never got to start the operation: timed from its first failure, workers/sync_expiry.py)."""
+    app_name = str(resource["metadata"]["name"])
     try:
-        return ctx.reconciler.sync_step(resource)
+        outcome = ctx.reconciler.sync_step(resource)
     except Exception as exc:
         timeout = ctx.settings.sync_timeout_seconds
-        if not operation_expired(resource, timeout):
+        since = first_failure_time(ctx.redis, ctx.keys, resource, timeout)
+        if not operation_expired(resource, timeout, unstarted_since=since):
             raise
-        status = expired_status(resource, timeout, type(exc).__name__)
+        status = expired_status(resource, timeout, type(exc).__name__, unstarted_since=since)
+        if since is not None:
+            forget_first_failure(ctx.redis, ctx.keys, app_name)
         return StepOutcome(status, done=True, summary=status["operationState"]["message"])
+    if never_started(resource):  # started now: timed from its startedAt from here on
+        forget_first_failure(ctx.redis, ctx.keys, app_name)
+    return outcome
 
 
 def run_sync_step(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bosun") -> str:

@@ -4,7 +4,8 @@ once per app (so tests can prove exclusion and coalescing across processes).
 
 Probe behaviour comes from the Application's annotations:
 `probe/sleep` (seconds inside each call), `probe/sync` (status to report, default Synced),
-`probe/start-sync` ("true": the first refresh asks for an automated sync), `probe/steps` (sync steps before done).
+`probe/start-sync` ("true": the first refresh asks for an automated sync), `probe/steps` (sync steps before done),
+`probe/step-raises` ("true": every sync step raises, as when the app's destination cannot be read).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class ProbeReconciler:
         meta = resource.get("metadata") or {}
         name, annotations = str(meta["name"]), meta.get("annotations") or {}
         self._enter("step", name, annotations)
+        if annotations.get("probe/step-raises") == "true":
+            raise RuntimeError("probe: this step cannot run")
         steps = int(self.ctx.redis.get(probe_key(self.ctx, "calls", "step", name)) or 0)
         done = steps >= int(annotations.get("probe/steps", "1"))
         phase = "Succeeded" if done else "Running"

@@ -208,6 +208,28 @@ def test_sync_steps_chain_until_done_then_refresh(
     )
 
 
+def test_an_operation_whose_first_step_keeps_failing_ends_at_the_timeout(
+    stack: Stack, rclient: redis.Redis
+) -> None:
+    stack.app("broken", operation=True, **{"probe/step-raises": "true"})
+    stack.env |= {"BOSUN_SYNC_TIMEOUT_SECONDS": "2", "BOSUN_SYNC_STEP_COUNTDOWN_SECONDS": "0.2"}
+    stack.worker("w1")
+    stack.celery.send_task("bosun.sync_step", args=["broken"])
+
+    def ended() -> dict[str, Any] | None:
+        app = stack.registry.application("broken") or {}
+        state = (app.get("status") or {}).get("operationState") or {}
+        return app if state.get("phase") == "Failed" else None
+
+    app = wait_until(ended, what="the never-started operation Failed at its timeout")
+    state = app["status"]["operationState"]
+    assert "timed out after 2s" in state["message"] and "RuntimeError" in state["message"]
+    assert state["operation"]["initiatedBy"] == {"username": "test"} and state["startedAt"]
+    assert not app.get("operation")
+    assert stack.probe(rclient, "calls", "step", "broken") >= 2  # it was retried until the timeout
+    assert rclient.get(stack.keys.sync_unstarted_since("broken")) is None
+
+
 def test_refresh_of_deleted_app_is_gone(stack: Stack, rclient: redis.Redis) -> None:
     stack.worker("w1")
     stack.celery.send_task("bosun.refresh", args=["never-existed"])
