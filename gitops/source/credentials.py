@@ -16,7 +16,8 @@ fields plus `kind: repository|repo-creds`.
 `.problems` (messages name the Secret and field, never a value).
 
 How git receives them without exposure: `gitops.source.git_auth.git_auth_env`.
-`with_url_credentials(url, creds)` takes userinfo out of a URL; a password there wins over a Secret's.
+`with_url_credentials(url, creds)` takes userinfo out of a URL; a password there wins over a Secret's;
+an `ssh://` URL keeps its user (the SSH login name).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -35,6 +37,7 @@ from gitops.source.repo_url import normalize, strip_userinfo
 SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
 REPOSITORY = "repository"
 REPO_CREDS = "repo-creds"
+_SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
 DEFAULT_TOKEN_USERNAME = "x-access-token"  # Argo CD's username when only a token is given
 UNSUPPORTED_FIELDS = (
     "githubAppPrivateKey",
@@ -217,8 +220,13 @@ class CredentialStore:
 def with_url_credentials(repo_url: str, creds: RepoCredentials | None) -> tuple[str, RepoCredentials | None]:
     """(URL without userinfo, credentials). A password in the URL's userinfo is the Application's own
     choice and wins over a matching Secret's username/password (the Secret's TLS, proxy and
-    `insecure` settings still apply); a username alone fills in only when nothing matched."""
+    `insecure` settings still apply); a username alone fills in only when nothing matched.
+    `ssh://user@host/...` keeps its user: it is the SSH login name (e.g. `git`), not a credential
+    (a password there is dropped: SSH runs in batch mode with keys only)."""
     clean, user, password = strip_userinfo(repo_url)
+    if user and clean.split("://", 1)[0].lower() in _SSH_SCHEMES:
+        scheme, rest = clean.split("://", 1)
+        return f"{scheme}://{quote(user, safe='')}@{rest}", creds
     if password:
         base = creds or RepoCredentials(url=clean)
         source = f"URL userinfo with {base.source}" if base.source else "URL userinfo"

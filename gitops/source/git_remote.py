@@ -3,8 +3,9 @@
 `GitRunner(timeout_seconds=90, known_hosts_file=None).run(args, repo_url=, creds=, action=, cwd=)`
 runs `git ARGS` through GitPython with the credential environment of `git_auth.git_auth_env`
 (no secret in argv or URLs), kills it past the timeout, and turns a failure into a `GitError`
-(`GitAuthError` for refused or missing credentials) whose message names the repository (redacted)
-and says what to do. Every message passes through `redact()` with the credentials' secrets.
+(`GitAuthError` for refused or missing credentials; an unknown or changed SSH host key names
+`BOSUN_SSH_KNOWN_HOSTS_FILE`) whose message names the repository (redacted) and says what to do.
+Every message passes through `redact()` with the credentials' secrets.
 
 `GitRemote(runner).ls_remote(repo_url, creds) -> {ref: sha | "ref: target"}` implements
 `revisions.LsRemotePort` with one `git ls-remote --symref URL`.
@@ -35,6 +36,7 @@ _AUTH_MARKERS = (
     "http basic: access denied",
     "403",
 )
+_HOST_KEY_MARKERS = ("host key verification failed", "remote host identification has changed")
 _NOT_FOUND_MARKERS = (
     "not found",
     "does not appear to be a git repository",
@@ -115,6 +117,18 @@ class GitRunner:
                 f"{action} timed out after {self.timeout_seconds:g}s",
                 target=target,
                 hint="check that the git server is reachable and responsive, or raise BOSUN_GIT_TIMEOUT_SECONDS",
+            )
+        if any(marker in lowered for marker in _HOST_KEY_MARKERS):
+            known = (
+                f"BOSUN_SSH_KNOWN_HOSTS_FILE={self.known_hosts_file}"
+                if self.known_hosts_file
+                else ("BOSUN_SSH_KNOWN_HOSTS_FILE (unset)")
+            )
+            return GitError(
+                f"{action} failed: the SSH server's host key is not in the known hosts or has changed ({detail})",
+                target=target,
+                hint=f'add the server\'s host key (ssh-keyscan) to {known}, or set insecure: "true" in the '
+                "repository Secret to skip host key checking",
             )
         if any(marker in lowered for marker in _AUTH_MARKERS):
             return GitAuthError(
