@@ -3,8 +3,9 @@ them for /metrics, so Prometheus sees totals across all workers without scraping
 
 Writes are batched: `stage` only adds a delta in memory, `incr` and `observe` send everything staged
 with their own fields in one pipeline (one round trip), and `flush` sends what is left (the worker
-calls it after each task). A histogram observation touches three fields (its bucket, sum, count):
-buckets are stored per bucket (`<name>:b:<le>`) and made cumulative when read. Deltas that could
+calls it after each task). A histogram observation touches two fields (its bucket and the sum; the
+count is the cumulative +Inf bucket): buckets are stored per bucket (`<name>:b:<le>`) and made
+cumulative when read. Deltas that could
 not be sent (Redis down) stay staged and go with the next write, so nothing is lost.
 """
 
@@ -52,9 +53,9 @@ class Stats:
         self.flush()
 
     def observe(self, name: str, seconds: float) -> None:
-        """Add one observation to histogram `name` (its bucket, sum and count) and send it."""
+        """Add one observation to histogram `name` (its bucket and the sum; the count is the +Inf
+        bucket) and send it."""
         self.stage(f"{name}:b:{bucket_bound(seconds)}", 1)
-        self.stage(f"{name}:count", 1)
         if math.isfinite(seconds):
             self.stage(f"{name}:sum", seconds)
         self.flush()
