@@ -46,7 +46,10 @@ class PushPrimer:
         try:
             creds = self.credentials.for_url(repo_url) if self.credentials else None
             self.mirrors.snapshot(repo_url, sha, creds)
-        except BosunError as exc:
+        except BosunError as exc:  # messages are redacted
             log.warning("prefetch of %s at %s failed: %s", redact(repo_url), sha[:12], exc)
+            return False
+        except Exception as exc:  # never fail the fan-out: its refreshes are already requested
+            log.warning("prefetch of %s at %s failed: %s", redact(repo_url), sha[:12], type(exc).__name__)
             return False
         return True

@@ -163,7 +163,7 @@ class RevisionResolver:
                 break  # a slow ls-remote holds it: forget without the lock, as before
             time.sleep(self._poll_seconds)
         try:
-            ref_list = self._advanced(digest, updates)
+            ref_list = self._advanced(digest, updates) if locked else None
             if ref_list is None:
                 self._cache.delete(self._keys.git_refs(digest))
                 for name in names:

@@ -12,6 +12,8 @@ from gitops.cache import MemoryCache, RedisCache
 from gitops.keys import Keys
 from gitops.source.git_metrics import GitMetrics
 from gitops.source.git_remote import GitRemote
+from gitops.source.mirrors import Mirrors
+from gitops.source.push_priming import PushPrimer
 from gitops.source.repo_url import repo_digest
 from gitops.source.revisions import RevisionResolver
 
@@ -118,3 +120,26 @@ def test_the_advanced_list_is_authenticated_and_keeps_its_expiry(
         stranger = RevisionResolver(RedisCache(client), GitRemote(), 180, GitMetrics(), hmac_key=b"other")
         assert stranger.resolve(url, "main").sha == second  # re-listed, not trusted
         assert stranger.metrics.value("revision_cache_total", result="rejected") >= 1
+
+
+def test_a_busy_fill_lock_means_forget_never_an_unlocked_apply(git_server: GitServer) -> None:
+    repo = git_server.create_repo("apps")
+    first = repo.commit({"a.yaml": "a: 1\n"})
+    url = git_server.url("apps")
+    cache = MemoryCache()
+    r = RevisionResolver(cache, GitRemote(), 180, GitMetrics(), hmac_key=HMAC, lock_seconds=0.3)
+    r.resolve(url, "main")
+    second = repo.commit({"a.yaml": "a: 2\n"})
+    cache.add(Keys().git_refs_lock(repo_digest(url)), b"another-worker", 60)  # a slow ls-remote
+    assert not r.advance(url, [("refs/heads/main", first, second)], ["main"])
+    assert cache.get(Keys().git_refs(repo_digest(url))) is None  # forgotten, not advanced
+
+
+def test_prefetch_failures_are_reported_not_raised(git_server: GitServer, tmp_path: Path) -> None:
+    repo = git_server.create_repo("apps")
+    head = repo.commit({"a.yaml": "a: 1\n"})
+    url = git_server.url("apps")
+    primer = PushPrimer(resolver(MemoryCache()), Mirrors(tmp_path / "cache", 10**9, 3600))
+    assert primer.prefetch(url, head)
+    assert (tmp_path / "cache" / "snapshots").is_dir()
+    assert not primer.prefetch(url, "f" * 40)  # not in the repository: the refresh reports it
