@@ -18,7 +18,7 @@ import pytest
 import redis
 from controlplane.servers import api_server
 from controlplane.test_workers import Stack
-from controlplane.workers_proc import CeleryProcess, bosun_env
+from controlplane.workers_proc import CeleryProcess, bosun_env, start_beat
 from faults.stack import EngineStack, configmap
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -90,15 +90,18 @@ def test_coordination_over_tls(tls_settings: Settings) -> None:
     case="T1 Redis over TLS: coordination, API and a Celery worker",
     done="redis-server with TLS only (--port 0, throwaway CA, password); BOSUN_REDIS_URL rediss://, "
     "BOSUN_REDIS_CA_FILE the CA; app locks, refresh markers and hot status through redis_client; "
-    "/metrics of the API; a real worker process (probe reconciler) consuming a refresh sent over TLS",
+    "/metrics of the API; a real worker process (probe reconciler) consuming a refresh sent over TLS, "
+    "and a beat whose ticks reach it",
     checked="every operation succeeds over TLS only; the refresh completes (status on the Application, "
-    "hot status in Redis, marker gone); the password is in no worker log line",
+    "hot status in Redis, marker gone, app on /metrics); the beat's tick refreshes a due app; the password "
+    "is in no worker or beat log line",
 )
 def test_celery_worker_refreshes_over_tls(
     kubesim_server: Any, tls_redis: TLSRedis, tls_settings: Settings, tmp_path: Path
 ) -> None:
     stack = Stack(kubesim_server, tls_settings, tls_redis.url, tmp_path)
-    stack.env["BOSUN_REDIS_CA_FILE"] = str(tls_redis.ca_file)
+    stack.env |= {"BOSUN_REDIS_CA_FILE": str(tls_redis.ca_file), "BOSUN_TICK_SECONDS": "0.3",
+                  "BOSUN_REFRESH_JITTER_SECONDS": "0"}  # fmt: skip
     try:
         stack.app("guestbook")
         worker = stack.worker("w1", concurrency=1)
@@ -119,9 +122,17 @@ def test_celery_worker_refreshes_over_tls(
         with api_server(stack.settings, stack.registry) as url:
             metrics = httpx.get(f"{url}/metrics", timeout=60).text
         assert 'name="guestbook",sync_status="Synced"' in metrics
+        # The beat's ticks go through the TLS broker too, and the worker's tick queues the due app.
+        stack.app("ticked", **{"bosun.dev/refresh-interval": "2s"})
+        (tmp_path / "beat").mkdir()
+        beat = start_beat(stack.env, tmp_path / "beat" / "beat.log", tmp_path / "beat")
+        stack.processes.append(beat)
+        wait_until(
+            lambda: stack.probe(client, "calls", "refresh", "ticked") >= 1, what="a refresh from the beat"
+        )
         log = worker.text()
         assert f"Connected to rediss://:**@127.0.0.1:{tls_redis.port}/0" in log, log[-2000:]
-        assert tls_redis.password not in log
+        assert tls_redis.password not in log and tls_redis.password not in beat.text()
     finally:
         stack.stop()
 
