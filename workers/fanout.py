@@ -3,7 +3,8 @@
 Before the refreshes are requested, each pushed repository the matched apps use is primed once
 (gitops.source.push_priming): a verified push's branch moves are applied to the revision cache (so
 no refresh lists the refs again), otherwise that cache is forgotten; after they are requested, the
-pushed commit is fetched and snapshotted once per repository while the refreshes start.
+pushed commit is fetched and snapshotted once per repository while the refreshes start (before the
+ApplicationSets are matched, which costs a LIST).
 """
 
 from __future__ import annotations
@@ -78,12 +79,12 @@ def run_fanout(ctx: WorkerContext, celery: Celery, event_id: str) -> list[str]:
         ctx.events.record(
             name, "webhook", f"{event.provider} push {', '.join(event.refs)} {event.after[:12]}"
         )
-    enqueue_appsets_for_push(ctx, celery, event)  # never raises
-    if primer is not None:
+    if primer is not None:  # before the ApplicationSets' LIST: the refreshes are waiting for it
         for url, sha in dict.fromkeys(prefetch):
             primer.prefetch(url, sha)
         pusher = getattr(ctx.reconciler, "git_stats", None)
         if isinstance(pusher, GitStatsPusher):
             pusher.push()  # staged: sent with the task's stats flush
+    enqueue_appsets_for_push(ctx, celery, event)  # never raises
     ctx.redis.delete(key)
     return [name for name, _app in matched]
