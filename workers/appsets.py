@@ -13,7 +13,6 @@ import threading
 import time
 from typing import Any
 
-import redis
 from celery import Celery
 
 from gitops.appsets.controller import ApplicationSetController
@@ -21,6 +20,7 @@ from gitops.appsets.gitrepo import GitTrees
 from gitops.appsets.store import AppSetStore
 from gitops.appsets.triggers import fingerprint, generator_kinds, is_due, matches_push
 from gitops.cache import RedisCache
+from gitops.coordination import redis_client
 from gitops.errors import BosunError
 from gitops.source.git_setup import GitSource, build_git_source
 from gitops.triggers.event import PushEvent
@@ -42,11 +42,9 @@ def git_source(ctx: WorkerContext) -> GitSource:
     global _git
     with _git_guard:
         if _git is None:
-            url = ctx.settings.redis_url.get_secret_value()
-            options: dict[str, Any] = {}
-            if url.lower().startswith("rediss://") and ctx.settings.redis_ca_file:
-                options["ssl_ca_certs"] = ctx.settings.redis_ca_file
-            _git = build_git_source(ctx.settings, RedisCache(redis.Redis.from_url(url, **options)))
+            _git = build_git_source(
+                ctx.settings, RedisCache(redis_client(ctx.settings, decode_responses=False))
+            )
         return _git
 
 

@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
-
 from gitops.appofapps import place_children
 from gitops.cache import RedisCache
 from gitops.clusters import ClusterPorts, unreachable_message
 from gitops.clusters.ports import in_cluster_port
 from gitops.compare import compare_app
+from gitops.coordination import redis_client
 from gitops.errors import BosunError, ClusterError, SourceError, SpecError
 from gitops.model.application import ApplicationSyncSpec
 from gitops.model.compose import compose_status
@@ -77,9 +76,7 @@ class EngineReconciler:
         settings = ctx.settings
         self.ctx = ctx
         self.settings = settings
-        binary = redis.Redis(connection_pool=ctx.redis.connection_pool.__class__(
-            **{**ctx.redis.connection_pool.connection_kwargs, "decode_responses": False}))  # fmt: skip
-        cache = RedisCache(binary)
+        cache = RedisCache(redis_client(settings, decode_responses=False))  # bytes; TLS as configured
         git = build_git_source(settings, cache)  # Secrets: watched below, so new ones need no restart
         watched = ctx.management
         credentials = RefreshingCredentials(

@@ -189,16 +189,10 @@ def test_worker_with_wrong_ca_reports_without_the_password(
 
 
 @pytest.mark.reliability(
-    case="T3 the real engine over TLS Redis (open: xfail)",
+    case="T3 the real engine over TLS Redis",
     done="a worker process on Bosun's own Celery app (render, manifest cache, sync) with a TLS-only Redis "
     "and BOSUN_REDIS_CA_FILE; one automated app from a git repository",
     checked="the app is Synced+Healthy and its ConfigMap is in the cluster; the password is not in the log",
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="workers/engine.py (EngineReconciler) builds its binary cache client with "
-    "ConnectionPool(**connection_kwargs), which drops the TLS connection class: over rediss:// every "
-    "refresh fails; it should use redis_client(settings, decode_responses=False)",
 )
 def test_engine_worker_deploys_over_tls(
     kubesim_server: Any, tls_redis: TLSRedis, tls_settings: Settings, tmp_path: Path, git_server: Any

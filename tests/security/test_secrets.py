@@ -53,8 +53,9 @@ def _text(value: Any) -> str:
 
 def redis_dump(client: Any, prefix: str) -> str:
     """Every value under the prefix (binary-safe), Celery message bodies base64-decoded too."""
-    raw: Any = redis.Redis(connection_pool=redis.ConnectionPool(
-        **{**client.connection_pool.connection_kwargs, "decode_responses": False}))  # fmt: skip
+    pool = client.connection_pool  # the same connection class (TLS or not), bytes instead of str
+    raw: Any = redis.Redis(connection_pool=pool.__class__(
+        connection_class=pool.connection_class, **{**pool.connection_kwargs, "decode_responses": False}))  # fmt: skip
     out: list[str] = []
     for key in raw.scan_iter(f"{prefix}:*".encode()):
         kind = raw.type(key).decode()
