@@ -49,6 +49,7 @@ from gitops.source.tree_index import TreeIndex, TreeIndexCache
 
 log = logging.getLogger(__name__)
 _HEX = re.compile(r"^[0-9a-fA-F]{7,40}$")
+FETCHED_REF = "refs/bosun/fetched"  # the last commit fetched alone: a negotiation tip for the next
 
 
 class Mirrors:
@@ -230,8 +231,9 @@ class Mirrors:
         if self._present(repo_url, sha):
             return
         if len(sha) == 40:
-            try:  # only what is needed: the commit alone (servers allow reachable SHAs in protocol v2)
-                self._fetch(repo_url, creds, [sha])
+            try:  # the commit alone (servers allow reachable SHAs in protocol v2), kept under a ref
+                # so the next fetch offers it as a `have` and receives only the new objects
+                self._fetch(repo_url, creds, [f"+{sha}:{FETCHED_REF}"])
             except GitAuthError:
                 raise
             except GitError:

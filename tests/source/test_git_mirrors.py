@@ -44,6 +44,29 @@ def test_fetch_only_when_missing_and_reuse_snapshots(git_server: GitServer, tmp_
     assert mirrors.metrics.value("snapshots_total", result="reused") == 1
 
 
+def test_a_new_commit_fetches_only_its_new_objects(git_server: GitServer, tmp_path: Path) -> None:
+    repo = git_server.create_repo("app")
+    for k in range(5):
+        repo.commit({f"app/file-{i}.yaml": f"v: {k} {i}\n" + "x" * 500 for i in range(40)}, f"history {k}")
+    url = git_server.url("app", transport="git")
+    mirrors = _mirrors(tmp_path)
+    mirrors.snapshot(url, repo.head())
+    git_dir = str(mirrors.mirror_path(url))
+
+    def objects() -> dict[str, int]:
+        out = subprocess.run(
+            ["git", "--git-dir", git_dir, "count-objects", "-v"], capture_output=True, text=True
+        )
+        fields = dict(line.split(": ") for line in out.stdout.splitlines())
+        return {"loose": int(fields["count"]), "packed": int(fields["in-pack"])}
+
+    before = objects()
+    mirrors.snapshot(url, repo.commit({"app/file-1.yaml": "v: changed\n"}, "one file"))
+    after = objects()
+    # the commit, its root and app trees and one blob: not the whole history again
+    assert after["packed"] == before["packed"] and after["loose"] - before["loose"] <= 5, (before, after)
+
+
 def test_snapshot_is_read_only_and_keeps_symlinks_as_links(git_server: GitServer, tmp_path: Path) -> None:
     repo = git_server.create_repo("links")
     (repo.work / "tool.sh").write_text("#!/bin/sh\n")
