@@ -165,6 +165,7 @@ class DemoStack:
             "BOSUN_API_READ_TOKEN": c.read_token, "BOSUN_API_WRITE_TOKEN": c.write_token,
             "BOSUN_API_URL": self.api_url, "BOSUN_API_TOKEN": c.write_token,
             "BOSUN_FLOWER_USER": "admin", "BOSUN_FLOWER_PASSWORD": c.flower_password,
+            "BOSUN_TASK_EVENTS": "true",  # the demo runs Flower: task-sent events too (off by default)
             "BOSUN_WEBHOOK_GITHUB_SECRET": c.webhook_secret, "BOSUN_MANIFEST_CACHE_HMAC_KEY": c.hmac_key,
             "BOSUN_GIT_CACHE_DIR": str(self.tmp / "git-cache"), "XDG_CACHE_HOME": str(self.tmp / "cache"),
             "BOSUN_HELM_PATH": tool("helm"), "BOSUN_KUBECTL_PATH": tool("kubectl"),
