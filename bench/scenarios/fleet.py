@@ -187,17 +187,18 @@ def synced_healthy(_name: str, _fence: int, doc: dict[str, Any] | None) -> bool:
 
 
 class KeyspaceCounter:
-    """Counts SET events on the ref-list cache (ls-remotes) and the manifest cache (renders)."""
+    """Counts renders (SET events on the manifest cache) and ls-remotes (the workers' own counter
+    `git_requests_total{type="ls-remote"}` in the stats hash: the ref-list cache is also written by a
+    signed webhook's push, which is no ls-remote)."""
 
     def __init__(self, stack: Stack) -> None:
         self.counts = {"ls_remote": 0, "renders": 0}
+        self._stats = (stack.redis, Keys(stack.prefix).stats())
         self._lock = threading.Lock()
         self._client = redis.Redis(port=stack.redis_port, password=stack.password)  # kept: GC would close it
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         base = "__keyspace@0__:*"  # any prefix: a part not passed the configured prefix still counts
-        self._pubsub.psubscribe(
-            **{f"{base}:refs:*": self._on_refs, f"{base}:manifests:*": self._on_manifests}
-        )
+        self._pubsub.psubscribe(**{f"{base}:manifests:*": self._on_manifests})
         self._thread = self._pubsub.run_in_thread(sleep_time=0.05, daemon=True)
 
     def _bump(self, name: str, message: dict[str, Any]) -> None:
@@ -205,16 +206,20 @@ class KeyspaceCounter:
             with self._lock:
                 self.counts[name] += 1
 
-    def _on_refs(self, message: dict[str, Any]) -> None:
-        self._bump("ls_remote", message)
-
     def _on_manifests(self, message: dict[str, Any]) -> None:
         self._bump("renders", message)
 
     def snapshot(self) -> dict[str, int]:
         time.sleep(0.2)  # let the last notifications arrive
+        client, key = self._stats
+        fields = client.hgetall(key) or {}
+        ls_remotes = sum(
+            int(float(v)) for k, v in fields.items()
+            if (k.decode() if isinstance(k, bytes) else str(k)).startswith("git:git_requests_total:")
+            and "type=ls-remote" in (k.decode() if isinstance(k, bytes) else str(k))
+        )  # fmt: skip
         with self._lock:
-            return dict(self.counts)
+            return {**self.counts, "ls_remote": ls_remotes}
 
     def close(self) -> None:
         self._thread.stop()  # the thread closes the pubsub connection on its way out
