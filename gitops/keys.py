@@ -98,6 +98,11 @@ class Keys:
         """Set while a sync step of the app is queued, so an operation runs as one chain of steps."""
         return self._k("pending", "sync", app)
 
+    def dependents_waiting(self, app: str) -> str:
+        """SET of apps whose sync waits for `app` (bosun.dev/depends-on): refreshed when it becomes
+        ready, instead of listing every Application to find them (workers/refresh.py)."""
+        return self._k("waiting", "on", app)
+
     def sync_unstarted_since(self, app: str) -> str:
         """Unix time of the first failed step of an operation that never started (no startedAt yet), so
         the sync timeout also ends an operation whose first step keeps failing (workers/sync_expiry.py)."""

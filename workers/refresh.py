@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 SYNC_OWNED = ("operationState", "history")
+DEPENDENTS_TTL_SECONDS = 24 * 3600
 
 
 def refresh_status(status: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,6 +161,24 @@ def run_refresh(ctx: WorkerContext, celery: Celery, app_name: str, by: str = "bo
         after_step(ctx, celery, app_name, first_step)
     elif outcome.refresh_in is not None:
         request_refresh(celery, ctx.refreshes, app_name, countdown=outcome.refresh_in)
-    for dependent in review.wake:  # apps waiting on this one (bosun.dev/depends-on) go next
-        request_refresh(celery, ctx.refreshes, dependent)
+    wake_dependents(ctx, celery, app_name, review)
     return "refreshed"
+
+
+def wake_dependents(ctx: WorkerContext, celery: Celery, app_name: str, review: FleetReview) -> None:
+    """bosun.dev/depends-on: an app waiting for others is recorded in their waiting sets; an app that
+    became ready refreshes the apps in its set (their periodic refresh remains the backstop)."""
+    if review.waiting_for:
+        pipe = ctx.redis.pipeline(transaction=False)
+        for dependency in review.waiting_for:
+            pipe.sadd(ctx.keys.dependents_waiting(dependency), app_name)
+            pipe.expire(ctx.keys.dependents_waiting(dependency), DEPENDENTS_TTL_SECONDS)
+        pipe.execute()
+    if review.became_ready:
+        key = ctx.keys.dependents_waiting(app_name)
+        pipe = ctx.redis.pipeline(transaction=True)
+        pipe.smembers(key)
+        pipe.delete(key)
+        waiting, _ = pipe.execute()
+        for dependent in sorted(str(name) for name in waiting or ()):
+            request_refresh(celery, ctx.refreshes, dependent)

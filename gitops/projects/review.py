@@ -147,7 +147,8 @@ class FleetReview:
     reason: str
     cluster: ClusterRecord | None = None
     project: AppProject | None = None
-    wake: tuple[str, ...] = ()  # apps waiting on this one, to refresh now that it became ready
+    waiting_for: tuple[str, ...] = ()  # dependencies (bosun.dev/depends-on) this app waits for
+    became_ready: bool = False  # Synced and Healthy now, not before: its waiting dependents go next
 
 
 def _set_condition(status: Obj, previous: Mapping[str, Any], kind: str, message: str, at: str) -> None:
@@ -221,7 +222,7 @@ def review_app(
         reason = "sync refused, nothing applied: " + forbidden_summary(project, forbidden)
         return FleetReview(result, False, reason, cluster, project)
     if not gate.ready:
-        return FleetReview(result, False, gate.message, cluster, project)
+        return FleetReview(result, False, gate.message, cluster, project, waiting_for=tuple(gate.waiting_for))
     allowed, reason = sync_allowed(
         project, app, now, manual, server=cluster.server, cluster_name=cluster.name
     )
@@ -232,18 +233,13 @@ def review_refresh(
     cache: FleetInputsCache, app: Mapping[str, Any], status: Mapping[str, Any], *, start_sync: bool
 ) -> FleetReview:
     """The worker's call after the reconciler's refresh (fresh inputs when a sync may start).
-    When the app has just become ready (Synced and Healthy), `wake` names the apps that depend on it,
-    so their refresh (and sync) follows at once instead of at their next periodic refresh."""
+    `became_ready` tells the worker the app has just become ready (Synced and Healthy), so the apps
+    waiting for it (recorded from their `waiting_for`) refresh at once instead of at their next
+    periodic refresh; no Application list is needed for that."""
     inputs = cache.get(fresh=start_sync, fresh_apps=bool(dependencies_of(dict(app))))
     review = review_app(app, status, inputs, now_utc(), manual=False)
-    name = str((app.get("metadata") or {}).get("name") or "")
     became_ready = readiness({**app, "status": review.status}) is None and readiness(app) is not None
-    if not became_ready:
-        return review
-    wake = tuple(
-        sorted(other for other, resource in inputs.apps.items() if name in dependencies_of(resource))
-    )
-    return dataclasses.replace(review, wake=wake)
+    return dataclasses.replace(review, became_ready=became_ready) if became_ready else review
 
 
 def first_step_refusal(cache: FleetInputsCache, app: Mapping[str, Any]) -> str | None:

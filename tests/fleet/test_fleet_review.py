@@ -139,7 +139,7 @@ def test_inputs_cache() -> None:
     assert calls == ["apps", "apps", "apps"]
 
 
-def test_an_app_becoming_ready_wakes_its_dependents() -> None:
+def test_an_app_becoming_ready_and_an_app_waiting_for_it_are_told() -> None:
     db = app("db", sync={"status": "OutOfSync", "revision": "r"}, health={"status": "Healthy"})
     apps = [db, app("web", depends="db"), app("api", depends="db, cache"), app("other")]
 
@@ -152,11 +152,13 @@ def test_an_app_becoming_ready_wakes_its_dependents() -> None:
 
     cache = FleetInputsCache(Registry(), lambda: [secret("dev", "https://dev")])
     ready = {"sync": {"status": "Synced", "revision": "r"}, "health": {"status": "Healthy"}}
-    assert review_refresh(cache, db, ready, start_sync=False).wake == ("api", "web")
-    assert review_refresh(cache, {**db, "status": ready}, ready, start_sync=False).wake == ()
-    assert (
-        review_refresh(cache, db, {**ready, "health": {"status": "Progressing"}}, start_sync=False).wake == ()
-    )
+    assert review_refresh(cache, db, ready, start_sync=False).became_ready
+    assert not review_refresh(cache, {**db, "status": ready}, ready, start_sync=False).became_ready
+    assert not review_refresh(
+        cache, db, {**ready, "health": {"status": "Progressing"}}, start_sync=False
+    ).became_ready
+    web = review_refresh(cache, app("web", depends="db"), ready, start_sync=True)
+    assert not web.sync_allowed and web.waiting_for == ("db",)  # recorded in db's waiting set by the worker
 
 
 def test_sync_decisions_relist_applications_only_for_apps_with_dependencies() -> None:

@@ -92,3 +92,27 @@ def test_worker_refuses_syncs_by_window_and_reports_dependencies_and_clusters(
     for name in ("frozen-auto", "frozen-manual"):
         assert stack.probe(rclient, "calls", "step", name) == 0  # the engine was never asked to apply
     assert not (stack.registry.application("frozen-auto") or {}).get("operation")
+
+
+def test_an_app_that_becomes_ready_wakes_the_apps_waiting_for_it(
+    stack: Stack,
+    rclient: redis.Redis,  # noqa: F811
+) -> None:
+    waits: Any = {DEPENDS_ON_ANNOTATION: "db", "probe/start-sync": "true"}
+    stack.app("db", **{"probe/sync": "OutOfSync"})
+    stack.app("web", **waits)
+    stack.worker("w1")
+    refreshes = RefreshRequests(rclient, stack.keys)
+    assert request_refresh(stack.celery, refreshes, "db")
+    wait_until(lambda: stack.probe(rclient, "calls", "refresh", "db") == 1, what="db refreshed, OutOfSync")
+    assert request_refresh(stack.celery, refreshes, "web")
+    wait_until(
+        lambda: rclient.smembers(stack.keys.dependents_waiting("db")) == {"web"}, what="web waits on db"
+    )
+    assert stack.probe(rclient, "calls", "refresh", "web") == 1
+    stack.registry.patch("db", {"metadata": {"annotations": {"probe/sync": "Synced"}}})
+    assert request_refresh(stack.celery, refreshes, "db")  # db becomes Synced and Healthy: web goes next
+    wait_until(
+        lambda: stack.probe(rclient, "calls", "refresh", "web") == 2, what="web refreshed by db's wake"
+    )
+    assert not rclient.exists(stack.keys.dependents_waiting("db"))

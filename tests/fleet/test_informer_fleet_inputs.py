@@ -76,7 +76,7 @@ def test_a_change_in_the_watched_project_counts_at_the_next_review() -> None:
     assert registry.calls == []
 
 
-def test_applications_are_listed_for_dependencies_and_for_the_dependents_of_a_ready_app() -> None:
+def test_applications_are_listed_only_for_an_app_with_dependencies() -> None:
     ready = {"sync": {"status": "Synced", "revision": "r"}, "health": {"status": "Healthy"}}
     db = app("db", sync={"status": "OutOfSync"}, health={"status": "Progressing"})
     registry, watched = Registry([app("db", **ready), app("web", depends="db")]), Watched()
@@ -84,5 +84,5 @@ def test_applications_are_listed_for_dependencies_and_for_the_dependents_of_a_re
 
     review_refresh(cache, app("web", depends="db"), COMPARED | {"resources": []}, start_sync=True)
     assert registry.calls == ["applications"]  # a sync decision of an app with dependencies: fresh
-    assert review_refresh(cache, db, ready, start_sync=False).wake == ("web",)
-    assert registry.calls == ["applications"]  # its dependents looked up in the list held (TTL)
+    assert review_refresh(cache, db, ready, start_sync=False).became_ready
+    assert registry.calls == ["applications"]  # its dependents come from Redis, not from a list
