@@ -101,7 +101,10 @@ class Settings(BaseSettings):
     refresh_pending_ttl_seconds: int = Field(
         600, gt=0, description="A queued refresh marker expires after this (lost message)"
     )
-    events_max_len: int = Field(1000, gt=0, description="Entries kept in each app's event stream")
+    events_max_len: int = Field(1000, gt=0, description="Entries kept in each app's event log")
+    task_events: bool = Field(
+        False, description="Send Celery task events (for Flower; `bosun flower` also enables them at runtime)"
+    )
     task_soft_time_limit_seconds: int = Field(300, gt=0, description="Soft time limit of a worker task")
     task_time_limit_seconds: int = Field(
         360, gt=0, description="Hard time limit of a worker task (worker child killed)"

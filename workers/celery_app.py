@@ -52,7 +52,7 @@ def broker_ssl_options(settings: Settings) -> dict[str, Any] | None:
 
 def task_events(settings: Settings) -> bool:
     """Whether processes send Celery task events (`BOSUN_TASK_EVENTS`, off by default: Flower only)."""
-    return bool(getattr(settings, "task_events", False))
+    return settings.task_events
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
