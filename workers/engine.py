@@ -12,7 +12,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +50,7 @@ from workers.ports import RefreshOutcome, StepOutcome
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
+HANDOFF_SECONDS = 5.0
 
 
 def _name(app: Mapping[str, Any]) -> str:
@@ -69,6 +72,24 @@ def _without_url_credentials(operation: Operation) -> Operation:
     return operation
 
 
+@dataclass
+class Handoff:
+    """What the refresh that decided an automated sync loaded (manifests and the compare's live
+    objects), for that sync's first step when it runs in the same task right after (workers/refresh.py):
+    one render-cache read and one LIST per kind fewer. Used once, for the same app and revision, and
+    only within HANDOFF_SECONDS."""
+
+    app: str
+    revision: str
+    desired: list[Obj]
+    compare: Any
+    at: float
+
+    def serves(self, app: str, revision: str) -> bool:
+        fresh = time.monotonic() - self.at < HANDOFF_SECONDS
+        return fresh and app == self.app and bool(revision) and revision == self.revision
+
+
 class EngineReconciler:
     """Reconciler over the real engine parts; one per worker process."""
 
@@ -76,6 +97,7 @@ class EngineReconciler:
         settings = ctx.settings
         self.ctx = ctx
         self.settings = settings
+        self._handoff: Handoff | None = None
         cache = RedisCache(redis_client(settings, decode_responses=False))  # bytes; TLS as configured
         git = build_git_source(settings, cache)  # Secrets: watched below, so new ones need no restart
         watched = ctx.management
@@ -198,6 +220,7 @@ class EngineReconciler:
             )
             outcome.start_sync = True
             outcome.operation = operation.to_dict()
+            self._handoff = Handoff(name, revision, desired.objects, compare, time.monotonic())
         elif decision.retry_at is not None:
             outcome.refresh_in = max(0.0, (decision.retry_at - now).total_seconds())
         return outcome
@@ -212,9 +235,15 @@ class EngineReconciler:
         if expired is not None:
             return StepOutcome(store.status, done=True, summary=f"{expired.phase}: {expired.message}")
         state = store.load(name)
+        handoff, self._handoff = self._handoff, None
+        inputs: SyncInputs | None = None
         if app.get("operation") and (state is None or state.completed):
             operation = self._pinned(app, Operation.from_dict(app["operation"]))
-            desired = self._desired(app, hard=False, revision=operation.sync.revision or None).objects
+            if handoff is not None and handoff.serves(name, operation.sync.revision):
+                desired = handoff.desired  # the refresh that started this sync, moments ago
+                inputs = SyncInputs.from_compare(desired, handoff.compare)
+            else:
+                desired = self._desired(app, hard=False, revision=operation.sync.revision or None).objects
             forbidden = resource_gate(target, desired, namespace)  # the manifests this operation syncs
             if forbidden:
                 reason = forbidden_summary(target.project, forbidden)
@@ -224,11 +253,12 @@ class EngineReconciler:
             assert state is not None
             desired = self._desired(app, hard=False, revision=state.operation.sync.revision or None).objects
         try:
-            live = load_live(target.port, name, desired, destination_namespace=namespace)
+            live = inputs.live if inputs is not None else load_live(
+                target.port, name, desired, destination_namespace=namespace)  # fmt: skip
         except ClusterError as err:  # e.g. 503 from the API server: try again, the timeout still holds
             return StepOutcome(store.status, done=False, summary=f"Running: live state not read: {err}",
                                countdown=self.settings.sync_step_countdown_seconds)  # fmt: skip
-        result = engine.step(spec, SyncInputs(desired=desired, live=live))
+        result = engine.step(spec, inputs or SyncInputs(desired=desired, live=live))
         return StepOutcome(store.status, done=result.finished, summary=f"{result.phase}: {result.message}",
                            countdown=result.next_step_delay)  # fmt: skip
 

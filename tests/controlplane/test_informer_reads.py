@@ -92,3 +92,42 @@ def test_refreshes_and_sync_steps_list_no_project_no_secret_and_no_application(
     config = next(r for r in status.get("resources") or [] if r.get("kind") == "ConfigMap")
     assert config.get("status") == "Unknown", config  # forbidden now: its sync status is Unknown
     assert requests.lists() == []
+
+
+def test_an_automated_sync_runs_in_the_refresh_that_decided_it_on_its_loaded_state(
+    kubesim_server: Any, settings: Settings, redis_server: Any, git_server: Any, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """One refresh task renders, compares, starts the automated sync and runs its first step with the
+    manifests and live objects the compare loaded: one ConfigMap LIST, and the app is deployed."""
+    files = {"apps/web/configmap.yaml": configmap("v1")}
+    _app, reconciler = app_and_reconciler(
+        kubesim_server, settings, redis_server.url, git_server, tmp_path, files
+    )
+    ctx = reconciler.ctx
+    ctx.__dict__["reconciler"] = reconciler
+    ctx.registry.patch("web", {"operation": None, "spec": {"syncPolicy": {"automated": {}}}})
+    api = kubesim_server.api_client()
+    kclient.CustomObjectsApi(api).patch_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", "bosun", "appprojects", "restricted",
+        {"spec": {"namespaceResourceWhitelist": [{"group": "*", "kind": "*"}]}},
+    )  # fmt: skip
+    requests = Requests(monkeypatch)
+    assert run_refresh(ctx, make_celery(ctx.settings), "web") == "refreshed"
+    app = ctx.registry.application("web") or {}
+    state = (app.get("status") or {}).get("operationState") or {}
+    assert state.get("phase") == "Succeeded" and not app.get("operation"), state
+    assert kclient.CoreV1Api(api).read_namespaced_config_map("web-config", "web").data["version"] == "v1"
+    configmap_lists = [p for m, p, q in requests.seen if m == "GET" and p.endswith("/configmaps")]
+    assert len(configmap_lists) == 1, requests.seen  # the compare's; the first step reused it
+
+
+def test_a_handoff_serves_only_its_app_and_revision_and_only_briefly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers import engine
+
+    handoff = engine.Handoff("web", "a" * 40, [], None, time.monotonic())
+    assert handoff.serves("web", "a" * 40)
+    assert not handoff.serves("api", "a" * 40) and not handoff.serves("web", "b" * 40)
+    assert not handoff.serves("web", "")
+    monkeypatch.setattr(engine, "HANDOFF_SECONDS", 0.0)
+    assert not handoff.serves("web", "a" * 40)
