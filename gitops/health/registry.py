@@ -82,6 +82,21 @@ def has_health_rule(group: str, kind: str) -> bool:
     return (group, kind) in BUILTIN or plugin_for(group, kind) is not None
 
 
+STATUSLESS: frozenset[tuple[str, str]] = frozenset({
+    ("", "ConfigMap"), ("", "Secret"), ("", "ServiceAccount"), ("", "LimitRange"),
+    ("rbac.authorization.k8s.io", "Role"), ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("rbac.authorization.k8s.io", "ClusterRole"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("networking.k8s.io", "NetworkPolicy"), ("networking.k8s.io", "IngressClass"),
+    ("scheduling.k8s.io", "PriorityClass"), ("storage.k8s.io", "StorageClass"),
+})  # fmt: skip
+
+
+def never_has_health(group: str, kind: str) -> bool:
+    """True for built-in kinds that carry no status at all (so no rule, not even the generic Ready
+    condition, can ever give them a health) and that no plugin claims: no need to read them back."""
+    return (group, kind) in STATUSLESS and plugin_for(group, kind) is None
+
+
 def reload_plugins() -> None:
     """Forget loaded plugins (tests that install one, or a process told to re-read them)."""
     plugins.cache_clear()

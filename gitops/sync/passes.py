@@ -6,6 +6,7 @@ group it applies. Results go to `state.sync_result.resources`; bookkeeping to `s
 from __future__ import annotations
 
 from gitops.errors import ClusterError
+from gitops.health.registry import never_has_health
 from gitops.model.operation import (
     FAILED,
     RESULT_PRUNE_SKIPPED,
@@ -129,6 +130,8 @@ def _unhealthy_in_last_group(ctx: PassContext, plan: Plan) -> str:
             continue
         if ctx.results[task.result_id].status != RESULT_SYNCED:
             continue
+        if never_has_health(task.key.group, task.key.kind):
+            continue  # ConfigMap, Secret, RBAC...: no status, so no health to wait for or to read
         status, message = health_status(ctx, ctx.actions.get(task))
         if status not in (None, "Healthy"):
             return f"waiting for healthy state of {task.key} ({status}{': ' + message if message else ''})"

@@ -126,3 +126,13 @@ def test_core_group_key_and_broken_plugins(plugin_dir: Path, caplog: pytest.LogC
     assert health is not None and health.status == HealthStatus.UNKNOWN and "plugin bug" in health.message
     assert assess(widget("Broken")) is None  # the non-callable plugin was ignored
     assert "not callable" in caplog.text and "failed to load" in caplog.text
+
+
+def test_statusless_kinds_never_have_health_unless_a_plugin_claims_them(plugin_dir: Path) -> None:
+    from gitops.health.registry import never_has_health
+
+    assert never_has_health("", "ConfigMap") and never_has_health("rbac.authorization.k8s.io", "Role")
+    assert not never_has_health("apps", "Deployment") and not never_has_health("example.com", "Widget")
+    install_distribution(plugin_dir, {"ConfigMap": "bosun_test_health_plugin:deployment"})
+    reload_plugins()
+    assert not never_has_health("", "ConfigMap")  # a plugin may judge it: it is read back
