@@ -63,6 +63,20 @@ def base_git_env() -> dict[str, str]:
     }
 
 
+def _ssh_command(key: Path | None, insecure: bool, known_hosts_file: str | None) -> str:
+    """ssh for git: no user config, no prompts; the key file if any; host keys from
+    `known_hosts_file` (BOSUN_SSH_KNOWN_HOSTS_FILE), or unchecked when the repository is `insecure`."""
+    parts = ["ssh -F /dev/null -o BatchMode=yes"]
+    if key is not None:
+        parts += ["-o IdentitiesOnly=yes", f"-i {shlex.quote(str(key))}"]
+    known = known_hosts_file if (known_hosts_file and not insecure) else os.devnull
+    parts += [
+        f"-o StrictHostKeyChecking={'no' if insecure else 'yes'}",
+        f"-o UserKnownHostsFile={shlex.quote(known)}",
+    ]
+    return " ".join(parts)
+
+
 @contextmanager
 def git_auth_env(
     creds: RepoCredentials | None, known_hosts_file: str | None = None
@@ -76,6 +90,8 @@ def git_auth_env(
             env["https_proxy"] = env["http_proxy"] = env["HTTPS_PROXY"] = creds.proxy
         if creds.no_proxy:
             env["no_proxy"] = env["NO_PROXY"] = creds.no_proxy
+    if known_hosts_file or (creds is not None and creds.insecure):  # host keys even without a key
+        env["GIT_SSH_COMMAND"] = _ssh_command(None, creds is not None and creds.insecure, known_hosts_file)
     if creds is None or not creds.has_auth():
         yield env
         return
@@ -100,16 +116,7 @@ def git_auth_env(
                 else creds.ssh_private_key + "\n"
             )
             _write_private(key, text)
-            checking = "no" if creds.insecure else "yes"
-            known = known_hosts_file if (known_hosts_file and not creds.insecure) else os.devnull
-            env["GIT_SSH_COMMAND"] = " ".join(
-                [
-                    "ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes",
-                    f"-i {shlex.quote(str(key))}",
-                    f"-o StrictHostKeyChecking={checking}",
-                    f"-o UserKnownHostsFile={shlex.quote(known)}",
-                ]
-            )
+            env["GIT_SSH_COMMAND"] = _ssh_command(key, creds.insecure, known_hosts_file)
         yield env
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -201,3 +201,17 @@ def test_tls_client_certificate_and_proxy_fields() -> None:
         assert env["https_proxy"] == creds.proxy and env["no_proxy"] == "internal.example.com"
         assert all("k3y-Material" not in value for value in env.values())
     assert not key.exists()
+
+
+def test_ssh_host_keys_are_checked_against_the_known_hosts_file_even_without_a_key(tmp_path: Path) -> None:
+    known = tmp_path / "known_hosts"
+    with git_auth_env(None, known_hosts_file=str(known)) as env:
+        command = env["GIT_SSH_COMMAND"]
+    assert f"UserKnownHostsFile={known}" in command and "StrictHostKeyChecking=yes" in command
+    assert "-i " not in command
+    with git_auth_env(
+        RepoCredentials(url="ssh://git@h/r", insecure=True), known_hosts_file=str(known)
+    ) as env:
+        assert "StrictHostKeyChecking=no" in env["GIT_SSH_COMMAND"]
+    with git_auth_env(None) as env:
+        assert env["GIT_SSH_COMMAND"] == "ssh -F /dev/null -o BatchMode=yes"
