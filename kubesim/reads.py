@@ -4,13 +4,19 @@ Mixed into `Api` (through `WritePipeline`, which also reads)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kubesim import meta, paging
 from kubesim.errors import not_found
 from kubesim.resources import Registry, ResourceType
-from kubesim.selectors import combine, name_of_field_selector, parse_field_selector, parse_label_selector
+from kubesim.selectors import (
+    combine,
+    equality_labels,
+    name_of_field_selector,
+    parse_field_selector,
+    parse_label_selector,
+)
 from kubesim.store import Store, object_key
 from kubesim.subresources import scale_of
 
@@ -75,7 +81,14 @@ class Reads:
             if token is not None and token.rv < self.store.oldest_rv():
                 raise paging.expired()
             list_rv = self.store.rv
-            matching = self._matching(rt, namespace, predicate, field_selector, token.start if token else "")
+            matching = self._matching(
+                rt,
+                namespace,
+                predicate,
+                field_selector,
+                token.start if token else "",
+                equality_labels(label_selector),
+            )
         page = matching[:limit] if limit else matching
         items = [self.present(rt, obj) for obj in page]
         list_meta: Obj = {"resourceVersion": str(list_rv)}
@@ -95,6 +108,7 @@ class Reads:
         predicate: Callable[[Obj], bool] | None,
         field_selector: str | None,
         start_after: str,
+        labelled: Sequence[tuple[str, str]] | None = None,
     ) -> Items:
         ns = namespace if rt.namespaced else None
         only = name_of_field_selector(field_selector)
@@ -102,7 +116,7 @@ class Reads:
             found = self.store.get(rt.storage_key, ns, only)
             source: Any = [found] if found is not None and object_key(ns, only) > start_after else []
         else:
-            source = self.store.items(rt.storage_key, ns, start_after)
+            source = self.store.items(rt.storage_key, ns, start_after, labelled)
         if predicate is None:
             return list(source)
         return [obj for obj in source if predicate(obj)]

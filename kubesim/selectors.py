@@ -73,6 +73,21 @@ def parse_label_selector(selector: str | None) -> Predicate | None:
     return predicate
 
 
+def equality_labels(selector: str | None) -> list[tuple[str, str]]:
+    """The `key=value` / `key==value` requirements of a label selector already accepted by
+    `parse_label_selector` (for an index lookup; the predicate still decides)."""
+    pairs: list[tuple[str, str]] = []
+    text, pos = (selector or "").strip(), 0
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if not m or m.end() == pos:
+            return []
+        pos = m.end()
+        if m.group("key") and m.group("op") in ("=", "=="):
+            pairs.append((m.group("key"), m.group("value") or ""))
+    return pairs
+
+
 def _requirement(m: re.Match[str], selector: str) -> Callable[[dict[str, str]], bool]:
     if m.group("not"):
         key = m.group("nkey")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,20 +37,46 @@ class Subscription:
 
 
 class Bucket:
-    """Objects of one (group, plural), with a lazily rebuilt sorted key list."""
+    """Objects of one (group, plural), with a lazily rebuilt sorted key list and an index of keys by
+    label (key, value), so a LIST with an equality label selector reads only its candidates, as the
+    real server's watch cache serves it without decoding every object."""
 
     def __init__(self) -> None:
         self.objects: dict[str, Obj] = {}
         self._sorted: list[str] | None = None
+        self._by_label: dict[tuple[str, str], set[str]] = {}
 
     def put(self, key: str, obj: Obj) -> None:
-        if key not in self.objects:
+        old = self.objects.get(key)
+        if old is None:
             self._sorted = None
+        else:
+            self._label_index(key, old, add=False)
         self.objects[key] = obj
+        self._label_index(key, obj, add=True)
 
     def pop(self, key: str) -> Obj | None:
         self._sorted = None
-        return self.objects.pop(key, None)
+        obj = self.objects.pop(key, None)
+        if obj is not None:
+            self._label_index(key, obj, add=False)
+        return obj
+
+    def _label_index(self, key: str, obj: Obj, *, add: bool) -> None:
+        for pair in ((obj.get("metadata") or {}).get("labels") or {}).items():
+            if add:
+                self._by_label.setdefault(pair, set()).add(key)
+            else:
+                keys = self._by_label.get(pair)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self._by_label[pair]
+
+    def keys_labelled(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        """Sorted keys of the objects carrying every label (key, value) of `pairs` (non-empty)."""
+        sets = sorted((self._by_label.get(pair, set()) for pair in pairs), key=len)
+        return sorted(set.intersection(*sets)) if sets[0] else []
 
     def sorted_keys(self) -> list[str]:
         if self._sorted is None:
@@ -81,14 +107,21 @@ class Store:
         bucket = self._buckets.get(key)
         return bucket.objects.get(object_key(namespace, name)) if bucket else None
 
-    def items(self, key: StorageKey, namespace: str | None = None, start_after: str = "") -> Iterator[Obj]:
-        """Objects in key order, optionally of one namespace, strictly after the key `start_after`."""
+    def items(
+        self,
+        key: StorageKey,
+        namespace: str | None = None,
+        start_after: str = "",
+        labelled: Sequence[tuple[str, str]] | None = None,
+    ) -> Iterator[Obj]:
+        """Objects in key order, optionally of one namespace, strictly after the key `start_after`, and
+        (`labelled`) only those carrying each of these labels (the caller still applies its selector)."""
         bucket = self._buckets.get(key)
         if bucket is None:
             return
         prefix = f"{namespace}/" if namespace else ""
         objects = bucket.objects
-        for k in bucket.sorted_keys():
+        for k in bucket.keys_labelled(labelled) if labelled else bucket.sorted_keys():
             if prefix and not k.startswith(prefix):
                 continue
             if start_after and k <= start_after:

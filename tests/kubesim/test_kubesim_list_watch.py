@@ -225,3 +225,29 @@ def test_too_old_continue_token_is_410(kubesim_factory: object) -> None:
     with pytest.raises(ApiException) as err:
         v1.list_namespaced_config_map("default", limit=1, _continue=first.metadata._continue)
     assert err.value.status == 410 and json.loads(err.value.body)["reason"] == "Expired"
+
+
+def test_equality_selectors_follow_relabels_deletes_and_pages(labelled: client.CoreV1Api) -> None:
+    """LISTs by `key=value` are served from a label index: it must follow every write."""
+
+    def names(selector: str, namespace: str | None = None, **kw: object) -> list[str]:
+        if namespace:
+            found = labelled.list_namespaced_config_map(namespace, label_selector=selector, **kw)
+        else:
+            found = labelled.list_config_map_for_all_namespaces(label_selector=selector, **kw)
+        return [item.metadata.name for item in found.items]
+
+    assert names("tier=web") == ["a", "c", "e"]
+    labelled.patch_namespaced_config_map("a", "default", {"metadata": {"labels": {"tier": "db"}}})
+    assert names("tier=web") == ["c", "e"] and names("tier=db,env=prod", "default") == ["a", "b"]
+    labelled.delete_namespaced_config_map("c", "default")
+    assert names("tier=web") == ["e"] and names("tier=web,env!=dev") == []
+    assert names("tier in (db),env=prod", "default") == ["a", "b"]
+    first = labelled.list_namespaced_config_map("default", label_selector="env=prod", limit=1)
+    assert [i.metadata.name for i in first.items] == ["a"] and first.metadata._continue
+    rest = labelled.list_namespaced_config_map(
+        "default", label_selector="env=prod", _continue=first.metadata._continue
+    )
+    assert [i.metadata.name for i in rest.items] == ["b"]
+    labelled.patch_namespaced_config_map("d", "default", {"metadata": {"labels": {"tier": "web"}}})
+    assert names("tier=web") == ["d", "e"] and names("nope=x") == []
