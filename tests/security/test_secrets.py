@@ -132,7 +132,9 @@ def test_marker_secrets_never_leak(
         [{"kind": "repository", "url": settings_url, "password": MARKERS["settings-token"]}]
     )
     stack.env |= {"BOSUN_WEBHOOK_GITHUB_SECRET": MARKERS["webhook-secret"], "BOSUN_LOG_LEVEL": "DEBUG",
-                  "BOSUN_API_READ_TOKEN": MARKERS["api-read"], "BOSUN_API_WRITE_TOKEN": MARKERS["api-write"]}  # fmt: skip
+                  "BOSUN_API_READ_TOKEN": MARKERS["api-read"], "BOSUN_API_WRITE_TOKEN": MARKERS["api-write"],
+                  "BOSUN_TASK_EVENTS": "true"}  # fmt: skip
+    # task events on, as wherever Flower runs (docker-compose): Flower sees every task, none missed
     flower_proc, flower_port = flower(stack.env, stack.tmp)
     try:
         stack.application("url-creds", git_server.url("url-creds", auth="basic"), "app", "url-creds")
