@@ -152,14 +152,15 @@ class Fleet:
         """Request one refresh per app through the coalescing markers, as the beat's tick does."""
         return sum(request_refresh(self.celery, self.refreshes, n) for n in (names or self.names))
 
-    def statuses(self) -> list[tuple[str, int, dict[str, Any] | None]]:
-        """(name, fence, hot status doc) of every app, from Redis in one pipeline."""
+    def statuses(self, names: Sequence[str] | None = None) -> list[tuple[str, int, dict[str, Any] | None]]:
+        """(name, fence, hot status doc) of every app (or of `names`), from Redis in one pipeline."""
+        names = self.names if names is None else names
         pipe = self.stack.redis.pipeline(transaction=False)
-        self.harness_commands += len(self.names)
-        for name in self.names:
+        self.harness_commands += len(names)
+        for name in names:
             pipe.hmget(self.keys.app_status(name), "fence", "doc")
         out = []
-        for name, (fence, doc) in zip(self.names, pipe.execute(), strict=True):
+        for name, (fence, doc) in zip(names, pipe.execute(), strict=True):
             out.append((name, int(fence or 0), orjson.loads(doc) if doc else None))
         return out
 
@@ -168,8 +169,9 @@ class Fleet:
     ) -> float:
         """Seconds until `done` holds for every app; raises TimeoutError naming how many are left."""
         started = time.perf_counter()
-        while True:
-            left = [n for n, f, d in self.statuses() if not done(n, f, d)]
+        left = list(self.names)
+        while True:  # only the apps not there yet are read again (the harness shares the cores)
+            left = [n for n, f, d in self.statuses(left) if not done(n, f, d)]
             if not left:
                 return time.perf_counter() - started
             if time.perf_counter() - started > timeout:
