@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops.model.operation import operation_in_progress
+
 DEPENDS_ON_ANNOTATION = "bosun.dev/depends-on"
 DEPENDENCY_CONDITION = "DependencyWaiting"  # Bosun's own condition type: what the app waits for
 
@@ -67,8 +69,7 @@ def readiness(app: Obj | None) -> str | None:
     status = app.get("status") or {}
     sync = status.get("sync") or {}
     health = (status.get("health") or {}).get("status") or "Unknown"
-    operation = status.get("operationState") or {}
-    if app.get("operation") or operation.get("phase") in ("Running", "Terminating"):
+    if operation_in_progress(app):
         return "is syncing"
     if sync.get("status") != "Synced":
         return str(sync.get("status") or "not yet compared")

@@ -16,6 +16,7 @@ from celery import Celery
 
 from gitops.coordination.lock import Lease, LeaseKeeper
 from gitops.errors import LockLostError
+from gitops.model.operation import operation_in_progress
 from gitops.projects.review import first_step_refusal, refused_operation_status
 from gitops.registry import durable_fence
 from workers.context import WorkerContext
@@ -34,8 +35,7 @@ log = logging.getLogger(__name__)
 
 def has_operation(resource: Mapping[str, Any]) -> bool:
     """True while the Application has a requested (`.operation`) or running operation."""
-    phase = (((resource.get("status") or {}).get("operationState")) or {}).get("phase")
-    return bool(resource.get("operation")) or phase in ("Running", "Terminating")
+    return operation_in_progress(resource)
 
 
 def stall_seconds(ctx: WorkerContext) -> float:

@@ -18,6 +18,7 @@ from typing import Any
 import redis
 
 from gitops.keys import Keys
+from gitops.model.operation import operation_not_started
 from gitops.model.timefmt import from_rfc3339, now_utc, to_rfc3339
 
 
@@ -27,7 +28,7 @@ def _state(resource: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def never_started(resource: Mapping[str, Any]) -> bool:
     """True when the app has a requested `.operation` that no step has started yet."""
-    return bool(resource.get("operation")) and _state(resource).get("phase") not in ("Running", "Terminating")
+    return operation_not_started(resource)
 
 
 def operation_expired(

@@ -16,6 +16,7 @@ from typing import Any
 from bosun import output
 from bosun.client import BosunClient
 from gitops.errors import ApiError
+from gitops.model.operation import operation_in_progress
 
 Obj = dict[str, Any]
 DONE_PHASES = ("Succeeded", "Failed", "Error")
@@ -68,8 +69,7 @@ def add_parsers(
 
 def operation_running(app: Mapping[str, Any]) -> bool:
     """An operation is requested (`.operation`) or in flight (phase Running/Terminating)."""
-    phase = output.operation_phase(app)
-    return bool(app.get("operation")) or phase in ("Running", "Terminating")
+    return operation_in_progress(app)
 
 
 @dataclass(frozen=True)

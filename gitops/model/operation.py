@@ -24,6 +24,22 @@ RESULT_PRUNED = "Pruned"
 RESULT_PRUNE_SKIPPED = "PruneSkipped"
 
 
+def _in_flight(app: Mapping[str, Any]) -> bool:
+    phase = (((app.get("status") or {}).get("operationState")) or {}).get("phase")
+    return phase in (RUNNING, TERMINATING)
+
+
+def operation_in_progress(app: Mapping[str, Any]) -> bool:
+    """The Application (a resource dict) has an operation requested (`.operation`) or running
+    (`operationState.phase` Running or Terminating)."""
+    return bool(app.get("operation")) or _in_flight(app)
+
+
+def operation_not_started(app: Mapping[str, Any]) -> bool:
+    """The Application has a requested `.operation` that no step has started yet."""
+    return bool(app.get("operation")) and not _in_flight(app)
+
+
 def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 

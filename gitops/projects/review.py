@@ -34,6 +34,7 @@ from gitops.clusters.catalog import ClusterCatalog
 from gitops.clusters.secrets import ClusterRecord
 from gitops.dependencies import DEPENDENCY_CONDITION, dependencies_of, dependency_gate, readiness
 from gitops.errors import SpecError
+from gitops.model.operation import operation_not_started
 from gitops.model.timefmt import now_utc, to_rfc3339
 from gitops.projects.checks import forbidden_summary, mark_forbidden, resolve_project, spec_violations
 from gitops.projects.model import AppProject
@@ -245,8 +246,7 @@ def review_refresh(
 def first_step_refusal(cache: FleetInputsCache, app: Mapping[str, Any]) -> str | None:
     """The worker's call before a sync step: None to go on; else why the operation must not start.
     Only an operation that has not started yet is checked (a running one is never cut short)."""
-    state = (app.get("status") or {}).get("operationState") or {}
-    if state.get("phase") in ("Running", "Terminating") or not app.get("operation"):
+    if not operation_not_started(app):
         return None
     automated = bool(((app.get("operation") or {}).get("initiatedBy") or {}).get("automated"))
     inputs = cache.get(fresh=True, fresh_apps=bool(dependencies_of(dict(app))))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gitops.errors import ClusterError
+from gitops.model.operation import operation_in_progress
 from gitops.source.repo_url import redact
 from scheduler.api.auth import require_read, require_write
 from scheduler.api.state import ServerState
@@ -143,8 +144,7 @@ async def sync_application(request: Request, name: str, body: SyncRequest | None
     state = _state(request)
     body = body or SyncRequest()
     app = await run_in_threadpool(_load, state, name)
-    phase = ((app.get("status") or {}).get("operationState") or {}).get("phase")
-    if app.get("operation") or phase in ("Running", "Terminating"):
+    if operation_in_progress(app):
         raise HTTPException(
             status_code=409, detail=f"application {name!r} already has an operation in progress"
         )
