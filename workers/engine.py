@@ -168,6 +168,7 @@ class EngineReconciler:
             log.warning("cannot push source counters to Redis: %s", type(exc).__name__)
 
     def _refresh(self, app: Mapping[str, Any], hard: bool) -> RefreshOutcome:
+        self._handoff = None  # a handoff bridges one refresh and the step right after it, nothing else
         name, namespace = _name(app), _namespace(app)
         now = datetime.now(UTC)
         previous = ApplicationStatus.from_dict(app.get("status"))
