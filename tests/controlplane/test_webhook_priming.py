@@ -6,57 +6,27 @@ at is deployed, never the commit the payload named."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import redis
-from kubernetes import client as kclient
 from pydantic import SecretStr
 
 from gitops.coordination import RefreshRequests
 from gitops.settings import Settings
 from workers.enqueue import request_refresh
 
-from .kube import REPO
 from .servers import api_server
+from .test_engine_flow import configmap, live_version, stack  # noqa: F401  (stack: the fixture)
 from .test_workers import Stack, wait_until
 from .webhook_requests import sign
 from .workers_proc import start_worker
 
 pytestmark = pytest.mark.slow
 SECRET = "priming-secret"
-TOOLS = REPO / ".tools" / "bin"
 LS_REMOTES = "git:git_requests_total:type=ls-remote"
 ADVANCED = "git:revision_cache_total:result=advanced"
-
-
-def configmap(value: str) -> str:
-    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  version: {value}\n"
-
-
-@pytest.fixture
-def stack(kubesim_server: Any, settings: Settings, redis_server: Any, tmp_path: Path) -> Iterator[Stack]:
-    built = Stack(kubesim_server, settings, redis_server.url, tmp_path)
-    built.env |= {
-        "BOSUN_GIT_CACHE_DIR": str(tmp_path / "git-cache"),
-        "BOSUN_MANIFEST_CACHE_HMAC_KEY": "priming-hmac-key-0123456789",
-        "BOSUN_KUBECTL_PATH": str(TOOLS / "kubectl"),
-        "BOSUN_HELM_PATH": str(TOOLS / "helm"),
-        "BOSUN_SYNC_STEP_COUNTDOWN_SECONDS": "0.5",
-    }
-    yield built
-    built.stop()
-
-
-def live_version(api: Any) -> str | None:
-    try:
-        cm = kclient.CoreV1Api(api).read_namespaced_config_map("web-config", "web")
-    except kclient.ApiException:
-        return None
-    return str((cm.data or {}).get("version"))
 
 
 def push_body(url: str, before: str, after: str) -> bytes:
@@ -68,7 +38,7 @@ def push_body(url: str, before: str, after: str) -> bytes:
     return json.dumps(payload).encode()
 
 
-def post(settings: Settings, stack: Stack, body: bytes, secret: str, delivery: str) -> None:
+def post(settings: Settings, stack: Stack, body: bytes, secret: str, delivery: str) -> None:  # noqa: F811
     headers = {"X-GitHub-Event": "push", "X-GitHub-Delivery": delivery, "Content-Type": "application/json"}
     if secret:
         headers["X-Hub-Signature-256"] = "sha256=" + sign(secret, body)
@@ -77,12 +47,14 @@ def post(settings: Settings, stack: Stack, body: bytes, secret: str, delivery: s
         assert httpx.post(f"{base}/api/webhook", headers=headers, content=body).json()["status"] == "queued"
 
 
-def counter(rclient: redis.Redis, stack: Stack, field: str) -> float:
+def counter(rclient: redis.Redis, stack: Stack, field: str) -> float:  # noqa: F811
     return float(rclient.hget(stack.keys.stats(), field) or 0)
 
 
 def test_signed_move_is_deployed_without_ls_remote_unsigned_claims_are_not_trusted(
-    stack: Stack, git_server: Any, rclient: redis.Redis
+    stack: Stack,  # noqa: F811  (the fixture imported from test_engine_flow)
+    git_server: Any,
+    rclient: redis.Redis,
 ) -> None:
     repo = git_server.create_repo("guestbook")
     v1 = repo.commit({"apps/web/configmap.yaml": configmap("v1")}, "v1")
