@@ -4,46 +4,12 @@ tracks (before-first-apply), and the upgrade from client-side apply taking its l
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
+from ssa_support import CONFIGMAP, T0, T1, apply, cm, entries, entry
 
-from kubesim.apply import record_update, server_side_apply
+from kubesim.apply import record_update
 from kubesim.errors import ApiError
-from kubesim.resources import BUILTINS
-
-_RT = {(rt.group, rt.kind): rt for rt in BUILTINS}
-CONFIGMAP = _RT["", "ConfigMap"]
-T0, T1 = "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z"
-
-
-def cm(**data: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "cm", "namespace": "default"},
-        "data": data,
-    }
-
-
-def apply(
-    live: dict | None,
-    applied: dict,
-    manager: str = "a",
-    force: bool = False,
-    now: str = T0,
-    rt: Any = None,
-    **kw: Any,
-) -> dict:
-    return server_side_apply(live, applied, manager=manager, force=force, rt=rt or CONFIGMAP, now=now, **kw)
-
-
-def entries(obj: dict) -> list[dict]:
-    return obj["metadata"].get("managedFields", [])
-
-
-def entry(obj: dict, manager: str) -> dict:
-    return next(e for e in entries(obj) if e["manager"] == manager)
 
 
 def test_kubectl_keeps_an_existing_last_applied_annotation_current() -> None:

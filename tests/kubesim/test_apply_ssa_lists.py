@@ -3,62 +3,10 @@ match live items), atomic lists are replaced, sets merge, an item without its ke
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from ssa_support import DEPLOYMENT, T1, T2, apply, cm, deployment, entry
 
-from kubesim.apply import server_side_apply
 from kubesim.errors import ApiError
-from kubesim.resources import BUILTINS
-
-_RT = {(rt.group, rt.kind): rt for rt in BUILTINS}
-DEPLOYMENT, CONFIGMAP = _RT["apps", "Deployment"], _RT["", "ConfigMap"]
-T0, T1, T2 = (f"2026-01-01T00:0{i}:00Z" for i in range(3))
-
-
-def cm(**data: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "cm", "namespace": "default"},
-        "data": data,
-    }
-
-
-def deployment(replicas: int | None = 3, image: str = "nginx:1", **extra: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "selector": {"matchLabels": {"app": "web"}},
-        "template": {"metadata": {"labels": {"app": "web"}},
-                     "spec": {"containers": [{"name": "web", "image": image, **extra}]}},
-    }  # fmt: skip
-    if replicas is not None:
-        spec["replicas"] = replicas
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": spec,
-    }
-
-
-def apply(
-    live: dict | None,
-    applied: dict,
-    manager: str = "a",
-    force: bool = False,
-    now: str = T0,
-    rt: Any = None,
-    **kw: Any,
-) -> dict:
-    return server_side_apply(live, applied, manager=manager, force=force, rt=rt or CONFIGMAP, now=now, **kw)
-
-
-def entries(obj: dict) -> list[dict]:
-    return obj["metadata"].get("managedFields", [])
-
-
-def entry(obj: dict, manager: str) -> dict:
-    return next(e for e in entries(obj) if e["manager"] == manager)
 
 
 def test_associative_lists_merge_by_key_and_dropped_items_go() -> None:
