@@ -6,37 +6,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from kubernetes import client
+from kubesim_support import DELAY, fixture, wait_for
 
 from kubesim.testing import KubesimServer
-
-FIXTURES = Path(__file__).parent / "fixtures"
-DELAY = 0.05
-
-
-def fixture(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((FIXTURES / name).read_text())
-    return loaded
-
-
-def wait_for(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not reached within {timeout}s; last value: {value}")
-        time.sleep(0.02)
-
-
-def conditions(status: Any) -> dict[str, tuple[str, str]]:
-    return {c.type: (c.status, c.reason) for c in status.conditions or []}
 
 
 @pytest.fixture

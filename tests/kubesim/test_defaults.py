@@ -4,38 +4,13 @@ official client (typed and dynamic)."""
 from __future__ import annotations
 
 import base64
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from kubernetes import client
 from kubernetes.client.rest import ApiException
+from kubesim_support import defaulted, fixture
 
-from kubesim.defaulting import Defaulter
-from kubesim.resources import Registry, ResourceType
 from kubesim.testing import KubesimServer
-
-FIXTURES = Path(__file__).parent / "fixtures"
-REGISTRY = Registry()
-
-
-def fixture(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((FIXTURES / name).read_text())
-    return loaded
-
-
-def rt(api_version: str, kind: str) -> ResourceType:
-    found = REGISTRY.by_kind(api_version, kind)
-    assert found is not None
-    return found
-
-
-def defaulted(
-    api_version: str, kind: str, obj: dict[str, Any], old: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    Defaulter(seed=1).apply(rt(api_version, kind), obj, old)
-    return obj
 
 
 def test_deployment_and_pod_template_defaults() -> None:

@@ -3,43 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from kubernetes import client
 from kubernetes.client.rest import ApiException
+from kubesim_support import REGISTRY, causes, fixture
 
-from kubesim.defaulting import Defaulter
 from kubesim.errors import ApiError
-from kubesim.resources import Registry
 from kubesim.testing import KubesimServer
 from kubesim.validation import validate
-
-FIXTURES = Path(__file__).parent / "fixtures"
-REGISTRY = Registry()
-
-
-def fixture(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((FIXTURES / name).read_text())
-    return loaded
-
-
-def causes(
-    api_version: str, kind: str, obj: dict[str, Any], old: dict[str, Any] | None = None
-) -> list[tuple[str, str]]:
-    """(field, message) of every cause, after defaulting like the server; [] when valid."""
-    rt = REGISTRY.by_kind(api_version, kind)
-    assert rt is not None
-    Defaulter(seed=1).apply(rt, obj, old)
-    try:
-        validate(rt, obj, old)
-    except ApiError as exc:
-        assert exc.code == 422 and exc.reason == "Invalid"
-        assert exc.details is not None
-        return [(c["field"], c["message"]) for c in exc.details["causes"]]
-    return []
 
 
 def test_valid_fixtures_pass() -> None:
