@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from controlplane.test_workers import wait_until
 from kubernetes import client as kclient
 
 from gitops.clusters.secrets import cluster_secret
@@ -22,16 +23,6 @@ from gitops.source.live_credentials import RefreshingCredentials
 from .appset_support import NAMESPACE, install_crds
 
 Obj = dict[str, Any]
-
-
-def wait_until(predicate: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def project(name: str, deny_kinds: tuple[str, ...] = ()) -> Obj:
@@ -89,15 +80,15 @@ def test_one_list_then_the_watch_sees_adds_changes_and_deletes(mgmt: Mgmt) -> No
     assert informer.current() is not None and informer.stats["lists"] == 1
 
     mgmt.create_project(project("team-b"))
-    wait_until(lambda: "team-b" in cache.projects(), "the new AppProject")
+    wait_until(lambda: "team-b" in cache.projects(), what="the new AppProject")
     mgmt.patch_project("team-a", {"spec": {"namespaceResourceBlacklist": [{"group": "", "kind": "Secret"}]}})
-    wait_until(lambda: denied(cache, "team-a") == ["Secret"], "the new deny rule")
+    wait_until(lambda: denied(cache, "team-a") == ["Secret"], what="the new deny rule")
     mgmt.delete_project("team-b")
-    wait_until(lambda: "team-b" not in cache.projects(), "the deleted AppProject gone")
+    wait_until(lambda: "team-b" not in cache.projects(), what="the deleted AppProject gone")
 
     mgmt.core.create_namespaced_secret(NAMESPACE, cluster_secret(
         "east", "https://east.example", {"bearerToken": "t0"}, namespace=NAMESPACE))  # fmt: skip
-    wait_until(lambda: cache.catalog().by_name("east") is not None, "the new cluster Secret")
+    wait_until(lambda: cache.catalog().by_name("east") is not None, what="the new cluster Secret")
     assert cache.catalog().by_name("east").server == "https://east.example"  # type: ignore[union-attr]
 
     time.sleep(2.5)  # past one watch request's end: the informer resumes from its version, no LIST
@@ -118,7 +109,7 @@ def test_a_rotated_repository_credential_is_used_without_a_list(mgmt: Mgmt) -> N
     assert creds.for_url(url).password == "old-password"  # type: ignore[union-attr]
 
     mgmt.core.replace_namespaced_secret("repo-app", NAMESPACE, repo_secret("repo-app", url, "new-password"))
-    wait_until(lambda: creds.for_url(url).password == "new-password", "the rotated password")  # type: ignore[union-attr]
+    wait_until(lambda: creds.for_url(url).password == "new-password", what="the rotated password")  # type: ignore[union-attr]
     mgmt.core.create_namespaced_secret(NAMESPACE, {"metadata": {"name": "other"}, "stringData": {"x": "y"}})
     assert informer.stats["lists"] == 1 and informer.stats["direct_lists"] == 0, informer.stats
 
@@ -138,9 +129,9 @@ def test_410_gone_lists_again_and_catches_up(kubesim_factory: Callable[..., Any]
         built.create_project(project("team-late", deny_kinds=("Secret",)))
         for i in range(8):  # push the window past the informer's last version
             built.core.create_namespaced_config_map(NAMESPACE, {"metadata": {"name": f"filler-{i}"}})
-        wait_until(lambda: informer.stats["expired"] >= 1, "a 410 Gone answered to the re-watch")
+        wait_until(lambda: informer.stats["expired"] >= 1, what="a 410 Gone answered to the re-watch")
         admin.clear_faults()
-        wait_until(lambda: informer.current() is not None, "synced again")
+        wait_until(lambda: informer.current() is not None, what="synced again")
         assert denied(cache, "team-late") == ["Secret"]
         assert informer.stats["lists"] >= 2 and informer.stats["relists"] >= 1, informer.stats
     finally:
@@ -154,7 +145,7 @@ def test_readers_list_directly_while_the_watch_is_down(kubesim_server: Any) -> N
         informer = built.cache.project_informer
         built.server.admin.add_fault(verbs=["watch"], resources=["appprojects"], error_rate=1.0, status=503)
         assert "team-a" in built.cache.projects()  # the first LIST went through
-        wait_until(lambda: informer.stats["relists"] >= 1, "the broken watch noticed")
+        wait_until(lambda: informer.stats["relists"] >= 1, what="the broken watch noticed")
         assert informer.current() is None  # backing off before the next LIST: not synced
 
         built.create_project(project("team-new", deny_kinds=("Secret",)))
