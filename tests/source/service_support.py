@@ -88,3 +88,15 @@ def serve(git_server: GitServer, name: str = "apps") -> tuple[WorkRepo, str]:
 
 
 __all__ = ["HMAC_KEY", "Stack", "add_fixture", "application", "make_stack", "serve", "service_settings"]
+
+
+class RecordingCache(MemoryCache):
+    """The shared cache, remembering which keys were written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[str] = []
+
+    def set(self, key: str, value: bytes, ttl_seconds: float | None) -> None:
+        self.written.append(key)
+        super().set(key, value, ttl_seconds)

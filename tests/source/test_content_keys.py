@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from gitserver import GitServer, private_redis
-from service_support import add_fixture, application, make_stack, serve
+from service_support import RecordingCache, add_fixture, application, make_stack, serve
 
-from gitops.cache import MemoryCache, RedisCache
+from gitops.cache import RedisCache
 from gitops.keys import Keys
 from gitops.source.manifest_cache import CachedManifests, ManifestCache
 from gitops.source.tree_index import parse_ls_tree
@@ -195,18 +195,6 @@ def test_tree_index_parses_ids_and_symlinks() -> None:
     assert index.hash_of("missing") is None
     assert index.has_symlink_under("apps") and index.has_symlink_under("apps/x/deep")
     assert not index.has_symlink_under("apps/x/cm.yaml") and index.has_symlink_under("")
-
-
-class RecordingCache(MemoryCache):
-    """The shared cache, remembering which keys were written."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written: list[str] = []
-
-    def set(self, key: str, value: bytes, ttl_seconds: float | None) -> None:
-        self.written.append(key)
-        super().set(key, value, ttl_seconds)
 
 
 def test_a_forged_pointer_cannot_hide_an_input(git_server: GitServer, tmp_path: Path) -> None:

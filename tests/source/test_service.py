@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from gitserver import GitServer, private_redis
-from service_support import add_fixture, application, make_stack, serve
+from service_support import RecordingCache, add_fixture, application, make_stack, serve
 
-from gitops.cache import MemoryCache, RedisCache
+from gitops.cache import RedisCache
 from gitops.keys import Keys
 from gitops.source.manifest_cache import CachedManifests, ManifestCache
 from gitops.source.service import ChangedFiles
@@ -198,18 +198,6 @@ def test_multi_source_with_ref_values(git_server: GitServer, tmp_path: Path) -> 
         next(o for o in state.objects if o["metadata"].get("name") == "shop-config")["data"]["message"]
         == "changed"
     )
-
-
-class RecordingCache(MemoryCache):
-    """The shared cache, remembering which keys were written."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written: list[str] = []
-
-    def set(self, key: str, value: bytes, ttl_seconds: float | None) -> None:
-        self.written.append(key)
-        super().set(key, value, ttl_seconds)
 
 
 def test_forged_cache_entry_is_rerendered(git_server: GitServer, tmp_path: Path) -> None:
